@@ -1,0 +1,257 @@
+/**
+ * The aws-vault application: global flags, the command table, help and version output, and the
+ * mapping of errors to `aws-vault: error: ...` lines and exit codes.
+ */
+import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
+import { setDebug } from "../lib/log.ts";
+import type { CommandModule, GlobalOptions } from "./command.ts";
+import { type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
+
+export const VERSION = "v7.2.0-deno.1";
+
+export interface CommandEntry {
+  name: string;
+  aliases: string[];
+  help: string;
+  hidden?: boolean;
+  /** The prefix aws-vault puts before this command's errors. */
+  errorPrefix: string;
+  load: () => Promise<CommandModule>;
+}
+
+/** Every command; modules are imported lazily so that start-up stays small. */
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: "add",
+    aliases: [],
+    help: "Add credentials to the secure keystore.",
+    errorPrefix: "add",
+    load: () => import("./add.ts"),
+  },
+  {
+    name: "remove",
+    aliases: ["rm"],
+    help: "Remove credentials from the secure keystore.",
+    errorPrefix: "remove",
+    load: () => import("./remove.ts"),
+  },
+  {
+    name: "list",
+    aliases: ["ls"],
+    help: "List profiles, along with their credentials and sessions.",
+    errorPrefix: "list",
+    load: () => import("./list.ts"),
+  },
+  {
+    name: "rotate",
+    aliases: [],
+    help: "Rotate credentials.",
+    errorPrefix: "rotate",
+    load: () => import("./rotate.ts"),
+  },
+  {
+    name: "exec",
+    aliases: [],
+    help: "Execute a command with AWS credentials.",
+    errorPrefix: "exec",
+    load: () => import("./exec.ts"),
+  },
+  {
+    name: "export",
+    aliases: [],
+    help: "Export AWS credentials.",
+    // aws-vault v7.2.0 says "exec" here by mistake; we use "export", as the maintained fork does.
+    errorPrefix: "export",
+    load: () => import("./export.ts"),
+  },
+  {
+    name: "clear",
+    aliases: [],
+    help: "Clear temporary credentials from the secure keystore.",
+    errorPrefix: "clear",
+    load: () => import("./clear.ts"),
+  },
+  {
+    name: "login",
+    aliases: [],
+    help: "Generate a login link for the AWS Console.",
+    errorPrefix: "login",
+    load: () => import("./login.ts"),
+  },
+  {
+    name: "proxy",
+    aliases: ["server"],
+    help: "Start a proxy for the ec2 instance role server locally.",
+    hidden: true,
+    errorPrefix: "proxy",
+    load: () => import("./proxy.ts"),
+  },
+];
+
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: "debug", kind: "bool", help: "Show debugging output" },
+  {
+    name: "backend",
+    kind: "string",
+    env: "AWS_VAULT_BACKEND",
+    // Validated by keystore/registry.ts against the backends available on this machine.
+    help: "Secret backend to use",
+    placeholder: "BACKEND",
+  },
+  {
+    name: "prompt",
+    kind: "string",
+    env: "AWS_VAULT_PROMPT",
+    help: "Prompt driver to use",
+    placeholder: "PROMPT",
+  },
+  {
+    name: "keychain",
+    kind: "string",
+    env: "AWS_VAULT_KEYCHAIN_NAME",
+    default: "aws-vault",
+    help: "Name of macOS keychain to use, if it doesn't exist it will be created",
+    placeholder: "KEYCHAIN",
+  },
+  {
+    name: "secret-service-collection",
+    kind: "string",
+    env: "AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME",
+    default: "awsvault",
+    help: "Name of secret-service collection to use, if it doesn't exist it will be created",
+    placeholder: "SECRET-SERVICE-COLLECTION",
+  },
+  {
+    name: "pass-dir",
+    kind: "string",
+    env: "AWS_VAULT_PASS_PASSWORD_STORE_DIR",
+    help: "Pass password store directory",
+    placeholder: "PASS-DIR",
+  },
+  {
+    name: "pass-cmd",
+    kind: "string",
+    env: "AWS_VAULT_PASS_CMD",
+    help: "Name of the pass executable",
+    placeholder: "PASS-CMD",
+  },
+  {
+    name: "pass-prefix",
+    kind: "string",
+    env: "AWS_VAULT_PASS_PREFIX",
+    help: "Prefix to prepend to the item path stored in pass",
+    placeholder: "PASS-PREFIX",
+  },
+  {
+    name: "file-dir",
+    kind: "string",
+    env: "AWS_VAULT_FILE_DIR",
+    default: "~/.awsvault/keys/",
+    help: "Directory for the \"file\" password store",
+    placeholder: "FILE-DIR",
+  },
+];
+
+function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name || c.aliases.includes(name));
+}
+
+/** The name the binary was invoked as; `aws-vault` when run from source by `deno`. */
+export function invokedName(): string {
+  const base = Deno.execPath().split(/[\\/]/).pop() ?? "aws-vault";
+  const name = base.replace(/\.exe$/i, "");
+  return name === "deno" ? "aws-vault" : name;
+}
+
+/** Runs the CLI and returns the exit code. Nothing is written to stdout except command output. */
+export async function runApp(argv: string[]): Promise<number> {
+  const appName = invokedName();
+  let entry: CommandEntry | undefined;
+  try {
+    // The command's own flags must be known before parsing, so load the module named by the
+    // first word that looks like a command.
+    const modules = new Map<string, CommandModule>();
+    for (const token of argv) {
+      if (token === "--") break;
+      const candidate = findCommand(token);
+      if (candidate) {
+        modules.set(token, await candidate.load());
+        break;
+      }
+    }
+    if (argv.some((a) => a === "help")) {
+      // `help <cmd>`: the command follows "help".
+      const i = argv.indexOf("help");
+      const candidate = argv[i + 1] ? findCommand(argv[i + 1]) : undefined;
+      if (candidate) modules.set(argv[i + 1], await candidate.load());
+    }
+    const parsed = parseArgs(argv, {
+      globalFlags: GLOBAL_FLAGS,
+      commandSyntax: (name) => modules.get(name),
+      env: (name) => Deno.env.get(name),
+    });
+    entry = parsed.command ? findCommand(parsed.command) : undefined;
+    if (parsed.version) {
+      writeErr(`${VERSION}\n`);
+      return 0;
+    }
+    if (parsed.help || !entry) {
+      await printHelp(appName, entry, entry ? modules.get(parsed.command!) : undefined);
+      return 0;
+    }
+    const global = globalOptions(parsed);
+    setDebug(global.debug);
+    const module = modules.get(parsed.command!)!;
+    const code = await module.run({
+      appName,
+      commandName: parsed.command!,
+      global,
+      flags: parsed.flags,
+      args: parsed.args,
+      rest: parsed.rest,
+    });
+    return code ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      writeErr(`${appName}: error: ${err.message}, try --help\n`);
+      return err.exitCode;
+    }
+    const prefix = entry ? `${entry.errorPrefix}: ` : "";
+    writeErr(`${appName}: error: ${prefix}${errorMessage(err)}\n`);
+    if (!(err instanceof UserError) && Deno.env.get("AWS_VAULT_STACK") === "1") {
+      writeErr(`${(err as Error).stack}\n`);
+    }
+    return err instanceof UserError ? err.exitCode : 1;
+  }
+}
+
+function globalOptions(parsed: ParseResult): GlobalOptions {
+  const f = parsed.flags;
+  return {
+    debug: f.bool("debug"),
+    backend: f.string("backend"),
+    prompt: f.string("prompt"),
+    keychain: f.string("keychain"),
+    secretServiceCollection: f.string("secret-service-collection"),
+    passDir: f.string("pass-dir"),
+    passCmd: f.string("pass-cmd"),
+    passPrefix: f.string("pass-prefix"),
+    fileDir: f.string("file-dir"),
+  };
+}
+
+async function printHelp(
+  appName: string,
+  entry: CommandEntry | undefined,
+  module: CommandModule | undefined,
+): Promise<void> {
+  const { renderAppHelp, renderCommandHelp } = await import("./help.ts");
+  const text = entry && module
+    ? await renderCommandHelp(appName, entry, module, GLOBAL_FLAGS)
+    : await renderAppHelp(appName, COMMANDS.filter((c) => !c.hidden), GLOBAL_FLAGS);
+  writeErr(text);
+}
+
+function writeErr(text: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(text));
+}
