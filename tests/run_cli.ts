@@ -1,0 +1,69 @@
+/**
+ * Runs the CLI from source as a subprocess (as a user or an AWS SDK would run the binary), in a
+ * hermetic environment: a temporary HOME, no inherited AWS_* variables, and IMDS disabled.
+ */
+const ROOT = new URL("..", import.meta.url).pathname;
+export const MAIN_TS = `${ROOT}main.ts`;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Variables added to the hermetic base environment. */
+  env?: Record<string, string>;
+  stdin?: string;
+  cwd?: string;
+}
+
+/** The environment every CLI test starts from: PATH and HOME only, plus IMDS disabled. */
+export function baseEnv(home: string): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: home,
+    AWS_CONFIG_FILE: `${home}/.aws/config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${home}/.aws/credentials-unused`,
+    AWS_EC2_METADATA_DISABLED: "true",
+    NO_COLOR: "1",
+    // Reuse the test process's Deno cache so that npm packages resolve offline.
+    ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+  };
+}
+
+/** The argv that runs our CLI from source; what a credential_process line would contain. */
+export function cliCommand(): string[] {
+  return [Deno.execPath(), "run", "-A", "--quiet", MAIN_TS];
+}
+
+export async function runCli(args: string[], opts: CliOptions & { home: string }): Promise<CliResult> {
+  const [exe, ...pre] = cliCommand();
+  const child = new Deno.Command(exe, {
+    args: [...pre, ...args],
+    env: { ...baseEnv(opts.home), ...opts.env },
+    clearEnv: true,
+    cwd: opts.cwd ?? opts.home,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A temporary HOME with an empty ~/.aws; removed by the returned cleanup. */
+export async function tempHome(): Promise<{ home: string; cleanup: () => Promise<void> }> {
+  const home = await Deno.makeTempDir({ prefix: "aws-vault-test-" });
+  await Deno.mkdir(`${home}/.aws`, { recursive: true });
+  return { home, cleanup: () => Deno.remove(home, { recursive: true }) };
+}
+
+/** Path of the shared fixtures written by the real aws-vault v7.2.0. */
+export const FIXTURES = `${ROOT}../shared/fixtures`;
