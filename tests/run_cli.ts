@@ -27,9 +27,17 @@ export function baseEnv(home: string): Record<string, string> {
     AWS_SHARED_CREDENTIALS_FILE: `${home}/.aws/credentials-unused`,
     AWS_EC2_METADATA_DISABLED: "true",
     NO_COLOR: "1",
-    // Reuse the test process's Deno cache so that npm packages resolve offline.
-    ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+    // Keep the test process's Deno cache (it would otherwise move with HOME) so that npm
+    // packages resolve without downloading again.
+    DENO_DIR: denoDir(),
   };
+}
+
+function denoDir(): string {
+  const explicit = Deno.env.get("DENO_DIR");
+  if (explicit) return explicit;
+  const cache = Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`;
+  return `${cache}/deno`;
 }
 
 /** The argv that runs our CLI from source; what a credential_process line would contain. */
