@@ -1,0 +1,53 @@
+/**
+ * Builds one self-contained binary per OS with `deno compile`.
+ *
+ *   deno task build                 # every release target, into dist/
+ *   deno task build --target x86_64-unknown-linux-gnu
+ *   DENORT_BIN=/path/to/denort deno task build --target <the host target>   # offline
+ *
+ * `deno compile` normally downloads the `denort` runtime for each target. Where the internet is not
+ * reachable, set DENORT_BIN to a denort binary for the (single) target being built; deno reads
+ * that variable itself, we only check that it is used sensibly.
+ */
+const TARGETS = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+  "x86_64-pc-windows-msvc",
+];
+
+function parseTargets(args: string[]): string[] {
+  const i = args.indexOf("--target");
+  if (i === -1) return TARGETS;
+  const t = args[i + 1];
+  if (!t || !TARGETS.includes(t)) {
+    throw new Error(`--target must be one of ${TARGETS.join(", ")}`);
+  }
+  return [t];
+}
+
+async function build(target: string): Promise<void> {
+  const ext = target.includes("windows") ? ".exe" : "";
+  const output = `dist/aws-vault-${target}${ext}`;
+  // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
+  // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
+  const args = ["compile", "-A", "--no-check", "--target", target, "--output", output, "main.ts"];
+  console.log(`deno ${args.join(" ")}`);
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!success) throw new Error(`build for ${target} failed`);
+}
+
+if (import.meta.main) {
+  const targets = parseTargets(Deno.args);
+  if (Deno.env.get("DENORT_BIN") && targets.length > 1) {
+    throw new Error("DENORT_BIN is one runtime binary: build a single --target with it");
+  }
+  await Deno.mkdir("dist", { recursive: true });
+  for (const t of targets) await build(t);
+}
