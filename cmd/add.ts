@@ -1,0 +1,93 @@
+/**
+ * `aws-vault add <profile>`: stores master credentials (from the terminal or the environment),
+ * drops that profile's cached sessions, and adds an empty profile section to the config file.
+ */
+import { UserError } from "../lib/errors.ts";
+import { debug } from "../lib/log.ts";
+import type { CommandContext } from "./command.ts";
+import type { ArgSpec, FlagSpec } from "./parser.ts";
+import { openCommandKeystore } from "./open_keystore.ts";
+import { removeSessionsOfProfile } from "./profile_sessions.ts";
+
+export const flags: FlagSpec[] = [
+  {
+    name: "env",
+    kind: "bool",
+    help: "Read the credentials from the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+  },
+  {
+    name: "add-config",
+    kind: "bool",
+    default: "true",
+    help: "Add a profile to ~/.aws/config if one doesn't exist",
+  },
+];
+
+export const args: ArgSpec[] = [{ name: "profile", help: "Name of the profile", required: true }];
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const profileName = ctx.args.profile;
+  const keystore = await openCommandKeystore(ctx.global);
+  const configModule = await import("../sts/config.ts");
+  const config = await configModule.loadConfigFile();
+
+  // Only the profile's own section counts, as in aws-vault (not include_profile or [default]).
+  const sourceProfile = config.profileSection(profileName)?.values.get("source_profile") ?? "";
+  if (sourceProfile !== "") {
+    throw new UserError(
+      `Your profile has a source_profile of ${sourceProfile}, adding credentials to ${profileName} won't have any effect`,
+    );
+  }
+
+  const { accessKeyId, secretAccessKey } = ctx.flags.bool("env")
+    ? credentialsFromEnv()
+    : await credentialsFromTerminal();
+
+  const { masterCredentialsItem } = await import("../keystore/credential_items.ts");
+  await keystore.set(
+    masterCredentialsItem(profileName, { accessKeyId, secretAccessKey, sessionToken: "" }),
+  );
+  write(`Added credentials to profile ${JSON.stringify(profileName)} in vault\n`);
+
+  // Sessions made from the old keys would outlive them; aws-vault ignores errors here too.
+  const removed = await removeSessionsOfProfile(keystore, profileName).catch((err) => {
+    debug(`Removing sessions of ${profileName} failed: ${(err as Error).message}`);
+    return 0;
+  });
+  if (removed > 0) write(`Deleted ${removed} existing sessions.\n`);
+
+  if (ctx.flags.bool("add-config") && !config.hasProfile(profileName)) {
+    debug(`Adding profile ${profileName} to config at ${config.path}`);
+    try {
+      await configModule.addProfileSection(config, profileName);
+    } catch (err) {
+      throw new UserError(`Error adding profile: ${(err as Error).message}`);
+    }
+  }
+  return 0;
+}
+
+function credentialsFromEnv(): { accessKeyId: string; secretAccessKey: string } {
+  const accessKeyId = Deno.env.get("AWS_ACCESS_KEY_ID") ?? "";
+  if (accessKeyId === "") throw new UserError("Missing value for AWS_ACCESS_KEY_ID");
+  const secretAccessKey = Deno.env.get("AWS_SECRET_ACCESS_KEY") ?? "";
+  if (secretAccessKey === "") throw new UserError("Missing value for AWS_SECRET_ACCESS_KEY");
+  return { accessKeyId, secretAccessKey };
+}
+
+async function credentialsFromTerminal(): Promise<
+  { accessKeyId: string; secretAccessKey: string }
+> {
+  const { promptTerminal } = await import("../lib/tty.ts");
+  const accessKeyId = (await promptTerminal("Enter Access Key ID: ", { echo: true })).trim();
+  // aws-vault would store empty answers; an accidental Enter should not replace good keys.
+  if (accessKeyId === "") throw new UserError("Missing value for the Access Key ID");
+  const secretAccessKey = (await promptTerminal("Enter Secret Access Key: ", { echo: false }))
+    .trim();
+  if (secretAccessKey === "") throw new UserError("Missing value for the Secret Access Key");
+  return { accessKeyId, secretAccessKey };
+}
+
+function write(text: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(text));
+}

@@ -1,0 +1,129 @@
+/**
+ * `aws-vault list` (alias `ls`): profiles from the config with their stored credentials and cached
+ * sessions, in aws-vault's tabwriter table. Only key names are enumerated, so nothing is
+ * decrypted and the file backend never asks for its passphrase.
+ */
+import { formatDuration } from "../lib/duration.ts";
+import {
+  isMasterCredentialsKey,
+  isOidcKey,
+  OIDC_PREFIX,
+  parseSessionKey,
+  type SessionKey,
+} from "../keystore/key_names.ts";
+import type { AwsConfigFile } from "../sts/config.ts";
+import type { CommandContext } from "./command.ts";
+import type { ArgSpec, FlagSpec } from "./parser.ts";
+import { openCommandKeystore } from "./open_keystore.ts";
+import { renderTable } from "./tab_writer.ts";
+
+export const flags: FlagSpec[] = [
+  { name: "profiles", kind: "bool", help: "Show only the profile names" },
+  { name: "sessions", kind: "bool", help: "Show only the session names" },
+  { name: "credentials", kind: "bool", help: "Show only the profiles with stored credential" },
+];
+
+export const args: ArgSpec[] = [];
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const keystore = await openCommandKeystore(ctx.global);
+  const { loadConfigFile } = await import("../sts/config.ts");
+  const config = await loadConfigFile();
+
+  const keys = await keystore.keys();
+  const credentialNames = keys.filter(isMasterCredentialsKey);
+  const oidcUrls = keys.filter(isOidcKey).map((k) => k.slice(OIDC_PREFIX.length));
+  const sessions = keys.map(parseSessionKey).filter((s): s is SessionKey => s !== undefined);
+  const now = Date.now();
+
+  // --credentials, then --profiles, then --sessions, as aws-vault checks them.
+  if (ctx.flags.bool("credentials")) return printLines(credentialNames);
+  if (ctx.flags.bool("profiles")) return printLines(config.profileNames());
+  if (ctx.flags.bool("sessions")) {
+    return printLines([
+      ...oidcUrls.map((u) => OIDC_PREFIX + u),
+      ...sessions.map((s) => sessionLabel(s, now)),
+    ]);
+  }
+
+  write(renderTable(tableRows(config, credentialNames, oidcUrls, sessions, now), {
+    minWidth: 25,
+    padding: 2,
+  }));
+  return 0;
+}
+
+/**
+ * The table: every config profile with its credential and sessions, then stored credentials
+ * without a profile row, then sessions and OIDC tokens not shown yet.
+ */
+export function tableRows(
+  config: AwsConfigFile,
+  credentialNames: string[],
+  oidcUrls: string[],
+  sessions: SessionKey[],
+  now: number,
+): string[][] {
+  const rows = [["Profile", "Credentials", "Sessions"], ["=======", "===========", "========"]];
+  const profileNames = config.profileNames();
+  const shownSessions = new Set<SessionKey>();
+  const shownOidc = new Set<string>();
+
+  for (const profileName of profileNames) {
+    const labels: string[] = [];
+    // aws-vault v7.2.0 never shows a token here (its OIDC Has() looks up the wrong key); we show
+    // the token of the profile's own start URL, as the maintained fork does.
+    const startUrl = ownStartUrl(config, profileName);
+    if (startUrl !== "" && oidcUrls.includes(startUrl)) {
+      labels.push(OIDC_PREFIX + startUrl);
+      shownOidc.add(startUrl);
+    }
+    for (const s of sessions) {
+      if (s.profileName !== profileName) continue;
+      labels.push(sessionLabel(s, now));
+      shownSessions.add(s);
+    }
+    rows.push([
+      profileName,
+      credentialNames.includes(profileName) ? profileName : "-",
+      labels.length > 0 ? labels.join(", ") : "-",
+    ]);
+  }
+  for (const name of credentialNames) {
+    if (!profileNames.includes(name)) rows.push(["-", name, "-"]);
+  }
+  for (const url of oidcUrls) {
+    if (!shownOidc.has(url)) rows.push(["-", "-", OIDC_PREFIX + url]);
+  }
+  for (const s of sessions) {
+    if (!shownSessions.has(s)) rows.push(["-", "-", sessionLabel(s, now)]);
+  }
+  return rows;
+}
+
+/** `<Type>:<time to expiry truncated to seconds>`, e.g. `sts.GetSessionToken:59m59s`. */
+export function sessionLabel(session: SessionKey, now: number): string {
+  const remaining = Math.trunc((session.expiration * 1000 - now) / 1000) * 1000;
+  return `${session.type}:${formatDuration(remaining)}`;
+}
+
+/** The SSO start URL set in the profile's own section (inline or through its sso_session). */
+function ownStartUrl(config: AwsConfigFile, profileName: string): string {
+  const section = config.profileSection(profileName);
+  if (!section) return "";
+  const inline = section.values.get("sso_start_url") ?? "";
+  const sessionName = section.values.get("sso_session") ?? "";
+  if (sessionName !== "") {
+    return config.ssoSessionSection(sessionName)?.values.get("sso_start_url") ?? inline;
+  }
+  return inline;
+}
+
+function printLines(lines: string[]): number {
+  write(lines.map((l) => l + "\n").join(""));
+  return 0;
+}
+
+function write(text: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(text));
+}

@@ -1,0 +1,276 @@
+/**
+ * `~/.aws/config` as aws-vault uses it: where it is, creating it when missing, which sections are
+ * profiles and SSO sessions, and adding an empty profile section without touching the rest of the
+ * file. Profile resolution lives in profile_resolve.ts and is re-exported here.
+ */
+import { UserError } from "../lib/errors.ts";
+import { debug } from "../lib/log.ts";
+import { type IniDocument, type IniSection, IniSyntaxError, parseIni } from "./ini.ts";
+
+export { resolveProfile } from "./profile_resolve.ts";
+
+/** The keys aws-vault reads from a profile section; `[default]` counts as a profile only with one. */
+const PROFILE_KEYS = [
+  "mfa_serial",
+  "role_arn",
+  "external_id",
+  "region",
+  "role_session_name",
+  "duration_seconds",
+  "source_profile",
+  "include_profile",
+  "sso_session",
+  "sso_start_url",
+  "sso_region",
+  "sso_account_id",
+  "sso_role_name",
+  "web_identity_token_file",
+  "web_identity_token_process",
+  "sts_regional_endpoints",
+  "session_tags",
+  "transitive_session_tags",
+  "source_identity",
+  "credential_process",
+  "mfa_process",
+  "endpoint_url",
+  "services",
+  "ignore_configured_endpoint_urls",
+];
+
+/** `$AWS_CONFIG_FILE` (a leading `~/` expanded, as the AWS CLI does), else `<home>/.aws/config`. */
+export function configFilePath(
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): string {
+  const explicit = env("AWS_CONFIG_FILE");
+  if (explicit) {
+    return /^~[\\/]/.test(explicit) ? homeDir(env) + explicit.slice(1) : explicit;
+  }
+  return `${homeDir(env)}/.aws/config`;
+}
+
+function homeDir(env: (name: string) => string | undefined): string {
+  const home = env("HOME") || (Deno.build.os === "windows" ? env("USERPROFILE") : undefined);
+  if (!home) throw new UserError("cannot find the home directory: HOME is not set");
+  return home;
+}
+
+/** A parsed config file. Keeps the bytes it was parsed from so that edits only append. */
+export class AwsConfigFile {
+  #doc: IniDocument;
+
+  constructor(readonly path: string, doc: IniDocument) {
+    this.#doc = doc;
+  }
+
+  /**
+   * Profile names in file order: `[profile x]` sections, and `[default]` when it sets at least one
+   * key aws-vault reads. A name is listed once even if `[default]` and `[profile default]` both exist.
+   */
+  profileNames(): string[] {
+    const names: string[] = [];
+    for (const section of this.#doc.sections) {
+      let name: string | undefined;
+      if (section.name === "default") {
+        if (PROFILE_KEYS.some((k) => (section.values.get(k) ?? "") !== "")) name = "default";
+      } else if (profileNameOf(section.name) !== undefined) {
+        name = profileNameOf(section.name);
+      } else if (!isKnownNonProfileSection(section.name)) {
+        debug(`Unrecognised ini file section: ${section.name || "DEFAULT"}`);
+      }
+      if (name !== undefined && !names.includes(name)) names.push(name);
+    }
+    return names;
+  }
+
+  /** True if the file has the section aws-vault looks up for `name` (`[default]` for "default"). */
+  hasProfile(name: string): boolean {
+    return this.profileSection(name) !== undefined;
+  }
+
+  /** Names of the `[sso-session x]` sections, in file order. */
+  ssoSessionNames(): string[] {
+    const names: string[] = [];
+    for (const s of this.#doc.sections) {
+      const m = /^sso-session\s+(.+)$/.exec(s.name);
+      if (m) names.push(m[1].trim());
+    }
+    return names;
+  }
+
+  /** The profile's own section: `[default]` for "default" (never `[profile default]`). */
+  profileSection(name: string): IniSection | undefined {
+    if (name === "default") return this.#doc.section("default");
+    return this.#doc.sections.find((s) => profileNameOf(s.name) === name);
+  }
+
+  ssoSessionSection(name: string): IniSection | undefined {
+    return this.#doc.sections.find((s) =>
+      /^sso-session\s/.test(s.name) && s.name.slice(12).trim() === name
+    );
+  }
+
+  servicesSection(name: string): IniSection | undefined {
+    return this.#doc.sections.find((s) =>
+      /^services\s/.test(s.name) && s.name.slice(9).trim() === name
+    );
+  }
+
+  /** Replaces the parsed content after the file was rewritten. */
+  replaceDocument(doc: IniDocument): void {
+    this.#doc = doc;
+  }
+}
+
+function profileNameOf(sectionName: string): string | undefined {
+  const m = /^profile\s+(.+)$/.exec(sectionName);
+  return m ? m[1].trim() : undefined;
+}
+
+function isKnownNonProfileSection(name: string): boolean {
+  return name === "default" || /^(sso-session|services)\s/.test(name);
+}
+
+/**
+ * Loads and parses the config file, creating it first when missing (the directory with mode 0700,
+ * one level only, and an empty file), as aws-vault does for every command that reads it.
+ */
+export async function loadConfigFile(path: string = configFilePath()): Promise<AwsConfigFile> {
+  await createIfMissing(path);
+  debug(`Loading config file ${path}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (err) {
+    throw new UserError(`Error loading config file ${path}: ${(err as Error).message}`);
+  }
+  return new AwsConfigFile(path, parseConfigBytes(path, bytes));
+}
+
+function parseConfigBytes(path: string, bytes: Uint8Array): IniDocument {
+  try {
+    return parseIni(new TextDecoder().decode(bytes));
+  } catch (err) {
+    if (err instanceof IniSyntaxError) {
+      throw new UserError(`Error parsing config file ${path}: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+async function createIfMissing(path: string): Promise<void> {
+  const dir = dirname(path);
+  try {
+    if (!(await exists(dir))) {
+      await Deno.mkdir(dir, { mode: 0o700 });
+      debug(`Config directory ${dir} created`);
+    }
+    if (!(await exists(path))) {
+      // createNew: another process may create it at the same moment; that is fine.
+      try {
+        (await Deno.open(path, { write: true, createNew: true })).close();
+        debug(`Config file ${path} created`);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      }
+    }
+  } catch (err) {
+    throw new UserError(`Error creating config file ${path}: ${(err as Error).message}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+function dirname(path: string): string {
+  const i = Math.max(
+    path.lastIndexOf("/"),
+    Deno.build.os === "windows" ? path.lastIndexOf("\\") : -1,
+  );
+  if (i === -1) return ".";
+  return i === 0 ? path.slice(0, 1) : path.slice(0, i);
+}
+
+/**
+ * Appends an empty `[profile <name>]` (or `[default]`) section at the end of the file, leaving every
+ * existing byte as it is (aws-vault rewrites the whole file through go-ini; we do not). The file is
+ * re-read first so that edits made since it was loaded are kept, and replaced atomically (temp file
+ * in the same directory + rename, same mode; a symlinked config is updated at its target).
+ * Returns false if the section already exists.
+ */
+export async function addProfileSection(file: AwsConfigFile, name: string): Promise<boolean> {
+  if (file.hasProfile(name)) return false;
+  const target = await realPath(file.path);
+  const current = await Deno.readFile(target);
+  const fresh = new AwsConfigFile(file.path, parseConfigBytes(file.path, current));
+  if (fresh.hasProfile(name)) {
+    file.replaceDocument(parseConfigBytes(file.path, current));
+    return false;
+  }
+
+  const text = new TextDecoder().decode(current);
+  const nl = text.includes("\r\n") ? "\r\n" : "\n";
+  // Separate the new section by one blank line, as go-ini does, without doubling an existing one.
+  const endsWithNewline = /(\r\n|\n|\r)$/.test(text);
+  let prefix: string;
+  if (text.trim() === "") prefix = text === "" || endsWithNewline ? "" : nl;
+  else if (!endsWithNewline) prefix = nl + nl;
+  else {
+    const lines = text.split(/\r\n|\n|\r/);
+    prefix = lines[lines.length - 2].trim() === "" ? "" : nl;
+  }
+  const header = name === "default" ? "[default]" : `[profile ${name}]`;
+  const addition = new TextEncoder().encode(prefix + header + nl);
+  const updated = new Uint8Array(current.length + addition.length);
+  updated.set(current);
+  updated.set(addition, current.length);
+
+  // A name that cannot survive the round trip (e.g. containing "]" or a newline) would corrupt the
+  // file: refuse it before writing anything.
+  let doc: IniDocument | undefined;
+  try {
+    doc = parseIni(new TextDecoder().decode(updated));
+  } catch {
+    doc = undefined;
+  }
+  if (!doc || !new AwsConfigFile(file.path, doc).hasProfile(name)) {
+    throw new UserError(
+      `cannot add profile ${
+        JSON.stringify(name)
+      } to ${file.path}: the name cannot be written as a section header`,
+    );
+  }
+  await atomicWrite(target, updated);
+  file.replaceDocument(doc);
+  return true;
+}
+
+async function realPath(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Writes `data` to a temp file next to `path`, gives it `path`'s mode, and renames it over `path`. */
+async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  const mode = (await Deno.stat(path)).mode;
+  const tmp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeFile(tmp, data, { createNew: true, mode: 0o600 });
+    if (mode !== null && Deno.build.os !== "windows") await Deno.chmod(tmp, mode & 0o7777);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new UserError(`Error writing config file ${path}: ${(err as Error).message}`);
+  }
+}
