@@ -1,0 +1,44 @@
+/**
+ * File names of the "file" keyring: the key with only `%` and `/` percent-encoded (uppercase hex),
+ * exactly as 99designs/keyring names them, so that aws-vault and we find each other's items.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const PERCENT = 0x25;
+
+/** `team/dev` -> `team%2Fdev`, `odd%name` -> `odd%25name`; everything else stays literal. */
+export function encodeFileName(key: string): string {
+  // `%` first, so that the `%` of an escape we produce is not escaped again.
+  return key.replaceAll("%", "%25").replaceAll("/", "%2F");
+}
+
+/**
+ * The key of a file name: every `%XY` with two hex digits becomes the byte 0xXY (either case);
+ * any other `%` stays literal, as keyring's decoder leaves it.
+ */
+export function decodeFileName(name: string): string {
+  if (!name.includes("%")) return name;
+  const bytes = encoder.encode(name);
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const hi = hexValue(bytes[i + 1]);
+    const lo = hexValue(bytes[i + 2]);
+    if (bytes[i] === PERCENT && hi >= 0 && lo >= 0) {
+      out[n++] = hi * 16 + lo;
+      i += 2;
+    } else {
+      out[n++] = bytes[i];
+    }
+  }
+  return decoder.decode(out.subarray(0, n));
+}
+
+function hexValue(byte: number | undefined): number {
+  if (byte === undefined) return -1;
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x41 + 10;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x61 + 10;
+  return -1;
+}
