@@ -85,8 +85,9 @@ function parseObject(data: Uint8Array): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(decoder.decode(data));
-  } catch (err) {
-    throw new Error(`Invalid data in keyring: ${(err as Error).message}`);
+  } catch {
+    // Not the parser's message: V8 quotes the start of the bad input, which may be a secret.
+    throw new Error("Invalid data in keyring: not valid JSON");
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new Error("Invalid data in keyring: not a JSON object");
