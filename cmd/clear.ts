@@ -1,0 +1,64 @@
+/**
+ * `aws-vault clear [profile]` (§1.9): removes cached sessions (and SSO OIDC tokens).
+ * Without a profile: legacy and expired sessions, then every session, then every OIDC token.
+ * With a profile: its sessions and the OIDC token of its sso_start_url. aws-vault v7.2.0 never
+ * removes that token because of its `Has()` bug (it compares the URL with `oidc:`-prefixed keys);
+ * we remove it, as the maintained fork does.
+ */
+import type { ArgSpec, FlagSpec } from "./parser.ts";
+import type { CommandContext } from "./command.ts";
+import { openCommandKeystore } from "./open_keystore.ts";
+
+export const flags: FlagSpec[] = [];
+
+export const args: ArgSpec[] = [
+  { name: "profile", help: "Name of the profile" },
+];
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const [configModule, { SessionStore }, keyNames] = await Promise.all([
+    import("../sts/config.ts"),
+    import("../sts/session_cache.ts"),
+    import("../keystore/key_names.ts"),
+  ]);
+  const config = await configModule.loadConfigFile();
+  const keystore = await openCommandKeystore(ctx.global);
+  const store = new SessionStore(keystore);
+  const profileName = ctx.args.profile ?? "";
+  let removed: number;
+  if (profileName === "") {
+    removed = await store.removeAll();
+    removed += await store.removeAllOidcTokens();
+  } else {
+    removed = await store.removeForProfile(profileName);
+    const startUrl = ssoStartUrlOf(configModule, config, profileName);
+    if (startUrl !== "") {
+      const key = keyNames.oidcKey(startUrl);
+      if ((await keystore.keys()).includes(key) && await store.removeKey(key)) removed++;
+    }
+  }
+  console.log(`Cleared ${removed} sessions.`);
+  return 0;
+}
+
+/** The profile's resolved sso_start_url (through sso_session), or "" if it has none. */
+function ssoStartUrlOf(
+  configModule: typeof import("../sts/config.ts"),
+  config: import("../sts/config.ts").AwsConfigFile,
+  profileName: string,
+): string {
+  if (!config.hasProfile(profileName)) return "";
+  try {
+    const base = {
+      region: "",
+      mfaToken: "",
+      mfaPromptMethod: "",
+      duration: 0,
+      ssoUseStdout: false,
+    };
+    return configModule.resolveProfile(config, profileName, base).ssoStartUrl;
+  } catch {
+    // A profile that does not resolve (a loop, bad session_tags) has no token we could find.
+    return "";
+  }
+}

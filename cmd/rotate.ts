@@ -1,0 +1,45 @@
+/** `aws-vault rotate [-n] <profile>` (§10): rotates the profile's stored access key. */
+import type { ArgSpec, FlagSpec } from "./parser.ts";
+import type { CommandContext } from "./command.ts";
+import { openCommandKeystore } from "./open_keystore.ts";
+
+export const flags: FlagSpec[] = [
+  {
+    name: "no-session",
+    short: "n",
+    kind: "bool",
+    help: "Use master credentials, no session or role used",
+  },
+];
+
+export const args: ArgSpec[] = [
+  { name: "profile", help: "Name of the profile", required: true },
+];
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const [configModule, { rotate }] = await Promise.all([
+    import("../sts/config.ts"),
+    import("../sts/rotate.ts"),
+  ]);
+  if (ctx.global.prompt !== "") {
+    const { validatePromptDriver } = await import("../sts/prompt_drivers.ts");
+    validatePromptDriver(ctx.global.prompt);
+  }
+  const config = await configModule.loadConfigFile();
+  const keystore = await openCommandKeystore(ctx.global);
+  await rotate({
+    config,
+    profileName: ctx.args.profile,
+    base: {
+      region: "",
+      mfaToken: "",
+      mfaPromptMethod: ctx.global.prompt,
+      duration: 0,
+      ssoUseStdout: false,
+    },
+    keystore,
+    noSession: ctx.flags.bool("no-session"),
+    print: (line) => console.log(line),
+  });
+  return 0;
+}

@@ -1,0 +1,208 @@
+/**
+ * aws-vault's provider chain (§3.1-3.3), decision for decision as v7.2.0: which provider serves a
+ * profile, when GetSessionToken is used or skipped, chained MFA, and which results are cached.
+ * Building the chain reads the keystore's key list once and makes no AWS call; the providers call
+ * AWS (and ask for MFA codes) only in retrieve().
+ */
+import type { CredentialsProvider } from "../lib/credentials.ts";
+import { UserError } from "../lib/errors.ts";
+import { debug } from "../lib/log.ts";
+import { formatDuration as formatDurationForLog } from "../lib/duration.ts";
+import type { Keystore } from "../keystore/keystore.ts";
+import type { AwsConfigFile } from "./config.ts";
+import { resolveProfile } from "./config.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "./profile_config.ts";
+import { CachedSessionProvider, minTtlFromEnv, SessionStore } from "./session_cache.ts";
+import { isMasterCredentialsProvider, MasterCredentialsProvider } from "./providers/master.ts";
+import { SessionTokenProvider } from "./providers/session_token.ts";
+import { AssumeRoleProvider } from "./providers/assume_role.ts";
+import { WebIdentityProvider } from "./providers/web_identity.ts";
+import { CredentialProcessProvider } from "./providers/credential_process.ts";
+import type { Env } from "./providers/sts_access.ts";
+
+/** AWS refuses role chaining (a role assumed with temporary credentials) beyond 1h. */
+export const ROLE_CHAINING_MAXIMUM_MS = 3_600_000;
+
+export interface CredentialsRequest {
+  config: AwsConfigFile;
+  profileName: string;
+  base: ProfileBaseConfig;
+  keystore: Keystore;
+  /** --no-session: never use GetSessionToken. */
+  noSession: boolean;
+  /** rotate: never read or write cached sessions. */
+  disableCache?: boolean;
+  /** login: GetSessionToken is not used for this profile (its sources may still use it). */
+  disableSessionsForProfile?: string;
+  env?: Env;
+}
+
+export interface CredentialsChain {
+  profile: ProfileConfig;
+  provider: CredentialsProvider;
+}
+
+/** Resolves the profile and builds its provider chain (no AWS call yet). */
+export async function getCredentialsProvider(req: CredentialsRequest): Promise<CredentialsChain> {
+  const env: Env = req.env ?? ((n) => Deno.env.get(n));
+  if (req.base.mfaPromptMethod !== "") {
+    const { validatePromptDriver } = await import("./prompt_drivers.ts");
+    validatePromptDriver(req.base.mfaPromptMethod, env);
+  }
+  const storedKeys = new Set(await req.keystore.keys());
+  if (!req.config.hasProfile(req.profileName) && !storedKeys.has(req.profileName)) {
+    throw new UserError(
+      `profile ${req.profileName} not found in ${req.config.path} and no credentials stored for it`,
+    );
+  }
+  const profile = resolveProfile(req.config, req.profileName, req.base, env);
+  const builder = new ChainBuilder({
+    keystore: req.keystore,
+    storedKeys,
+    disableSessions: req.noSession,
+    disableCache: req.disableCache ?? false,
+    disableSessionsForProfile: req.disableSessionsForProfile ?? "",
+    env,
+  });
+  return { profile, provider: builder.providerFor(profile) };
+}
+
+export interface ChainOptions {
+  keystore: Keystore;
+  /** Keys present in the keystore (read once per process). */
+  storedKeys: Set<string>;
+  disableSessions: boolean;
+  disableCache: boolean;
+  disableSessionsForProfile: string;
+  env: Env;
+}
+
+/** aws-vault's TempCredentialsCreator: builds providers, remembering the chained MFA serial. */
+export class ChainBuilder {
+  /** The serial used by a GetSessionToken further down the chain being built. */
+  private chainedMfa = "";
+  private readonly store: SessionStore;
+  private readonly minTtlMs: number;
+
+  constructor(readonly options: ChainOptions) {
+    this.store = new SessionStore(options.keystore);
+    this.minTtlMs = minTtlFromEnv(options.env);
+  }
+
+  /** §3.1: stored/source path, else SSO, else web identity, else credential_process. */
+  providerFor(p: ProfileConfig): CredentialsProvider {
+    const hasStored = this.options.storedKeys.has(p.name);
+    if (hasStored || p.sourceProfile) return this.sourceWithSession(p, hasStored);
+    if (p.ssoStartUrl !== "") {
+      throw new UserError(`profile ${p.name}: SSO (IAM Identity Center) is not supported yet`);
+    }
+    if (p.webIdentityTokenFile !== "" || p.webIdentityTokenProcess !== "") {
+      debug(`profile ${p.name}: using web identity`);
+      return this.cached(
+        new WebIdentityProvider(p, this.options.env),
+        "sts.AssumeRoleWithWebIdentity",
+        p.name,
+        "",
+      );
+    }
+    if (p.credentialProcess !== "") {
+      debug(`profile ${p.name}: using credential process`);
+      return this.cached(
+        new CredentialProcessProvider(p.credentialProcess),
+        "credential_process",
+        p.name,
+        "",
+      );
+    }
+    throw new UserError(`profile ${p.name}: credentials missing`);
+  }
+
+  /** §3.2: the source credentials, then AssumeRole or GetSessionToken on top. */
+  private sourceWithSession(p: ProfileConfig, hasStored: boolean): CredentialsProvider {
+    let source: CredentialsProvider;
+    if (hasStored) {
+      debug(`profile ${p.name}: using stored credentials`);
+      source = new MasterCredentialsProvider(this.options.keystore, p.name);
+    } else {
+      source = this.providerFor(p.sourceProfile!);
+    }
+
+    if (p.roleArn !== "") {
+      const chainedMfa = p.mfaSerial !== "" && p.mfaSerial === this.chainedMfa;
+      const serial = chainedMfa ? "" : p.mfaSerial;
+      debug(`profile ${p.name}: using AssumeRole${mfaDetails(chainedMfa, serial)}`);
+      const provider = new AssumeRoleProvider(source, p, serial, this.options.env);
+      // aws-vault caches a role session only when it was made with MFA.
+      return serial !== "" ? this.cached(provider, "sts.AssumeRole", p.name, serial) : provider;
+    }
+
+    if (isMasterCredentialsProvider(source)) {
+      const reason = this.cannotUseGetSessionToken(p);
+      if (reason === undefined) {
+        this.chainedMfa = p.mfaSerial;
+        debug(`profile ${p.name}: using GetSessionToken${mfaDetails(false, p.mfaSerial)}`);
+        const duration = p.chainedFromProfile
+          ? p.chainedGetSessionTokenDuration
+          : p.nonChainedGetSessionTokenDuration;
+        return this.cached(
+          new SessionTokenProvider(source, p, duration, this.options.env),
+          "sts.GetSessionToken",
+          p.name,
+          p.mfaSerial,
+        );
+      }
+      debug(`profile ${p.name}: skipping GetSessionToken because ${reason}`);
+    }
+    return source;
+  }
+
+  /** §3.3 canUseGetSessionToken: undefined when allowed, else aws-vault's reason. */
+  cannotUseGetSessionToken(p: ProfileConfig): string | undefined {
+    if (this.options.disableSessions) return "sessions are disabled";
+    if (this.options.disableSessionsForProfile === p.name) {
+      return "sessions are disabled for this profile";
+    }
+    const parent = p.chainedFromProfile;
+    if (parent) {
+      if (parent.mfaSerial === "") return `profile '${parent.name}' has no MFA serial defined`;
+      if (p.mfaSerial === "") return `profile '${p.name}' has no MFA serial defined`;
+      if (parent.mfaSerial !== p.mfaSerial) {
+        return `MFA serial doesn't match profile '${parent.name}'`;
+      }
+      if (parent.assumeRoleDuration > ROLE_CHAINING_MAXIMUM_MS) {
+        return `duration ${
+          formatDurationForLog(parent.assumeRoleDuration)
+        } in profile '${parent.name}' ` +
+          `is greater than the AWS maximum ${
+            formatDurationForLog(ROLE_CHAINING_MAXIMUM_MS)
+          } for chaining MFA`;
+      }
+    }
+    return undefined;
+  }
+
+  private cached(
+    provider: CredentialsProvider,
+    type:
+      | "sts.GetSessionToken"
+      | "sts.AssumeRole"
+      | "sts.AssumeRoleWithWebIdentity"
+      | "credential_process",
+    profileName: string,
+    mfaSerial: string,
+  ): CredentialsProvider {
+    if (this.options.disableCache) return provider;
+    return new CachedSessionProvider({
+      store: this.store,
+      meta: { type, profileName, mfaSerial },
+      provider,
+      minTtlMs: this.minTtlMs,
+      lock: { env: this.options.env },
+    });
+  }
+}
+
+function mfaDetails(chained: boolean, serial: string): string {
+  if (chained) return " (chained MFA)";
+  return serial !== "" ? " (with MFA)" : "";
+}

@@ -1,0 +1,111 @@
+/** The cross-process lock: serialises holders in one process and across processes. */
+import { assert, assertEquals } from "../tests/assert.ts";
+import { lockFileName, withLock } from "./lock.ts";
+
+Deno.test("lock: holders of one name run one at a time in a process; other names do not wait", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
+  try {
+    const events: string[] = [];
+    const hold = (name: string, tag: string, ms: number) =>
+      withLock(name, async () => {
+        events.push(`start ${tag}`);
+        await new Promise((r) => setTimeout(r, ms));
+        events.push(`end ${tag}`);
+      }, { dir });
+    await Promise.all([hold("a", "a1", 80), hold("a", "a2", 10), hold("b", "b1", 10)]);
+    assertEquals(events.indexOf("end a1") < events.indexOf("start a2"), true);
+    assertEquals(events.indexOf("start b1") < events.indexOf("end a1"), true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock: a second process waits until the first releases, and a dead holder frees it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
+  try {
+    const lockModule = new URL("./lock.ts", import.meta.url).href;
+    // The child takes the lock, says so, and holds it for 700 ms.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { withLock } from "${lockModule}";
+         await withLock("shared", async () => {
+           console.log("locked");
+           await new Promise((r) => setTimeout(r, 700));
+         }, { dir: ${JSON.stringify(dir)} });`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    assertEquals(new TextDecoder().decode(value).trim(), "locked");
+    const started = Date.now();
+    await withLock("shared", () => Promise.resolve(), { dir });
+    const waited = Date.now() - started;
+    assert(waited >= 300, `waited only ${waited} ms for the other process`);
+    reader.releaseLock();
+    await child.stdout.cancel();
+    assertEquals((await child.status).success, true);
+
+    // A holder killed while it holds the lock leaves no stale lock behind.
+    const killed = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { withLock } from "${lockModule}";
+         await withLock("shared", async () => {
+           console.log("locked");
+           await new Promise((r) => setTimeout(r, 60_000));
+         }, { dir: ${JSON.stringify(dir)} });`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const r2 = killed.stdout.getReader();
+    await r2.read();
+    killed.kill("SIGKILL");
+    await killed.status;
+    r2.releaseLock();
+    await killed.stdout.cancel();
+    const t = Date.now();
+    await withLock("shared", () => Promise.resolve(), { dir, timeoutMs: 5_000 });
+    assert(Date.now() - t < 2_000, "the lock of a dead process was not released");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock: gives up waiting after the timeout and runs unlocked", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
+  try {
+    const lockModule = new URL("./lock.ts", import.meta.url).href;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { withLock } from "${lockModule}";
+         await withLock("stuck", async () => {
+           console.log("locked");
+           await new Promise((r) => setTimeout(r, 1_500));
+         }, { dir: ${JSON.stringify(dir)} });`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    const t = Date.now();
+    const result = await withLock("stuck", () => Promise.resolve(42), { dir, timeoutMs: 300 });
+    assertEquals(result, 42);
+    assert(Date.now() - t < 2_500);
+    reader.releaseLock();
+    await child.stdout.cancel();
+    await child.status;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock file names are hashes", async () => {
+  assertEquals((await lockFileName("sts.GetSessionToken,am9u,,")).length, 45);
+  assert(/^[0-9a-f]{40}\.lock$/.test(await lockFileName("a/b\\c:d")));
+});

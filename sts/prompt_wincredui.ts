@@ -1,0 +1,40 @@
+/**
+ * The `wincredui` prompt driver (Windows): the system credentials dialog, as aws-vault shows it
+ * (caption `Enter MFA code for aws-vault`, target `aws-vault`, the user name pre-filled with the
+ * serial without `arn:aws:iam::` and `:mfa`); the code is typed into the password field.
+ */
+import { UserError } from "../lib/errors.ts";
+
+export async function promptWincredui(message: string, mfaSerial: string): Promise<string> {
+  const ffi = await import("../ffi/credui.ts");
+  const credui = ffi.loadCredUi();
+  const messageText = ffi.wideString(message);
+  const caption = ffi.wideString("Enter MFA code for aws-vault");
+  const info = ffi.credUiInfo(messageText, caption);
+  const userName = ffi.wideString(
+    mfaSerial.replace("arn:aws:iam::", "").replace(":mfa", ""),
+    ffi.CREDUI_MAX_USERNAME_LENGTH,
+  );
+  const password = ffi.wideString("", ffi.CREDUI_MAX_PASSWORD_LENGTH);
+  const save = new Uint8Array(4);
+  const rc = await credui.CredUIPromptForCredentialsW(
+    info,
+    ffi.wideString("aws-vault"),
+    null,
+    0,
+    userName,
+    ffi.CREDUI_MAX_USERNAME_LENGTH,
+    password,
+    ffi.CREDUI_MAX_PASSWORD_LENGTH,
+    save,
+    ffi.CREDUI_FLAGS_ALWAYS_SHOW_UI | ffi.CREDUI_FLAGS_GENERIC_CREDENTIALS |
+      ffi.CREDUI_FLAGS_KEEP_USERNAME,
+  );
+  // Keep the strings referenced by `info` alive until the call has returned.
+  void messageText;
+  void caption;
+  const code = ffi.readWideString(password);
+  password.fill(0);
+  if (rc !== 0) throw new UserError("wincredui: call to CredUIPromptForCredentialsW failed");
+  return code;
+}

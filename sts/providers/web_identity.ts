@@ -1,0 +1,54 @@
+/**
+ * sts:AssumeRoleWithWebIdentity (§3.6): the token is the raw content of web_identity_token_file
+ * or the raw stdout of web_identity_token_process (neither is trimmed, as in aws-vault); the call
+ * is unsigned.
+ */
+import type { Credentials, CredentialsProvider } from "../../lib/credentials.ts";
+import { UserError } from "../../lib/errors.ts";
+import type { ProfileConfig } from "../profile_config.ts";
+import { runShellCommand } from "../shell_process.ts";
+import {
+  defaultRoleSessionName,
+  durationSeconds,
+  type Env,
+  logGenerated,
+  newStsClient,
+} from "./sts_access.ts";
+
+export class WebIdentityProvider implements CredentialsProvider {
+  constructor(readonly profile: ProfileConfig, readonly env: Env) {}
+
+  async retrieve(): Promise<Credentials> {
+    const p = this.profile;
+    const token = await webIdentityToken(p);
+    const sts = await newStsClient(p, undefined, this.env);
+    const creds = await sts.assumeRoleWithWebIdentity({
+      roleArn: p.roleArn,
+      roleSessionName: p.roleSessionName || defaultRoleSessionName(),
+      durationSeconds: durationSeconds(p.assumeRoleDuration),
+      webIdentityToken: token,
+    });
+    logGenerated(creds, "AssumeRoleWithWebIdentity");
+    return creds;
+  }
+}
+
+/** The web identity token from the file, else from the process. */
+export async function webIdentityToken(p: ProfileConfig): Promise<string> {
+  if (p.webIdentityTokenFile !== "") {
+    try {
+      return await Deno.readTextFile(p.webIdentityTokenFile);
+    } catch (err) {
+      throw new UserError(
+        `unable to read file at ${p.webIdentityTokenFile}: ${(err as Error).message}`,
+      );
+    }
+  }
+  try {
+    return await runShellCommand(p.webIdentityTokenProcess, { stdin: "null" });
+  } catch (err) {
+    throw new UserError(
+      `running command "${p.webIdentityTokenProcess}": ${(err as Error).message}`,
+    );
+  }
+}
