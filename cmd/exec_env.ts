@@ -1,0 +1,70 @@
+/**
+ * The environment `aws-vault exec` gives its child (§6.1 step 3 and 4 of the behaviour notes).
+ * Pure functions over plain records so that the set/unset rules are tested byte for byte.
+ */
+import { type Credentials, iso8601 } from "../lib/credentials.ts";
+
+/**
+ * Removed from the parent environment before anything is added: stale credentials, and the
+ * profile selectors that would make SDKs prefer a profile over the injected keys (§11).
+ */
+export const UNSET_VARIABLES = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_SECURITY_TOKEN",
+  "AWS_CREDENTIAL_FILE",
+  "AWS_DEFAULT_PROFILE",
+  "AWS_PROFILE",
+  "AWS_SDK_LOAD_CONFIG",
+] as const;
+
+/**
+ * The child environment without credentials: `parent` minus UNSET_VARIABLES, plus
+ * `AWS_VAULT=<profile>` and, when a region was resolved, `AWS_REGION` and `AWS_DEFAULT_REGION`.
+ * This is what the ECS/EC2 server modes give their child.
+ */
+export function baseChildEnv(
+  parent: Record<string, string>,
+  profileName: string,
+  region: string,
+): Record<string, string> {
+  const env: Record<string, string> = { ...parent };
+  for (const name of UNSET_VARIABLES) delete env[name];
+  env.AWS_VAULT = profileName;
+  if (region) {
+    env.AWS_REGION = region;
+    env.AWS_DEFAULT_REGION = region;
+  }
+  return env;
+}
+
+/**
+ * Adds the credentials of the default (environment) mode: the key pair, the session token when
+ * non-empty and `AWS_CREDENTIAL_EXPIRATION` (UTC, no fractions) when the credentials expire.
+ * Returns a new record.
+ */
+export function withCredentials(
+  env: Record<string, string>,
+  creds: Credentials,
+): Record<string, string> {
+  const out: Record<string, string> = { ...env };
+  out.AWS_ACCESS_KEY_ID = creds.accessKeyId;
+  out.AWS_SECRET_ACCESS_KEY = creds.secretAccessKey;
+  if (creds.sessionToken) out.AWS_SESSION_TOKEN = creds.sessionToken;
+  if (creds.expiration) out.AWS_CREDENTIAL_EXPIRATION = iso8601(creds.expiration);
+  return out;
+}
+
+/**
+ * The command to run: the given one, or a subshell (`$SHELL`, else `/bin/sh`) with no arguments
+ * (not a login shell), as aws-vault does.
+ */
+export function childCommand(
+  rest: string[],
+  env: (name: string) => string | undefined,
+): { command: string; args: string[]; subshell: boolean } {
+  if (rest.length > 0) return { command: rest[0], args: rest.slice(1), subshell: false };
+  const shell = env("SHELL");
+  return { command: shell ? shell : "/bin/sh", args: [], subshell: true };
+}

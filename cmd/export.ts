@@ -1,0 +1,167 @@
+/**
+ * `aws-vault export <profile>` (§1.8, §9): prints the profile's credentials as env lines, export
+ * lines, credential_process JSON or an ini section.
+ *
+ * This runs once per AWS CLI call when used as `credential_process`, so it imports only the
+ * formatter statically; config, keystore and provider chain load in parallel when run() starts.
+ */
+import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
+import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
+import type { ArgSpec, FlagSpec, ParsedFlags } from "./parser.ts";
+import type { CommandContext, GlobalOptions } from "./command.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
+import type { AwsConfigFile } from "../sts/config.ts";
+import type { Keystore, KeystoreOptions } from "../keystore/keystore.ts";
+import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
+
+/** The flags export shares with exec (same names, shorts and help as aws-vault). */
+export const CREDENTIAL_FLAGS: FlagSpec[] = [
+  {
+    name: "duration",
+    short: "d",
+    kind: "duration",
+    help: "Duration of the temporary or assume-role session. Defaults to 1h",
+    placeholder: "DURATION",
+  },
+  {
+    name: "no-session",
+    short: "n",
+    kind: "bool",
+    help: "Skip creating STS session with GetSessionToken",
+  },
+  {
+    name: "region",
+    kind: "string",
+    help: "The AWS region",
+    placeholder: "REGION",
+  },
+  {
+    name: "mfa-token",
+    short: "t",
+    kind: "string",
+    help: "The MFA token to use",
+    placeholder: "MFA-TOKEN",
+  },
+  {
+    name: "stdout",
+    kind: "bool",
+    help: "Print the SSO link to the terminal without automatically opening the browser",
+  },
+];
+
+export const flags: FlagSpec[] = [
+  ...CREDENTIAL_FLAGS,
+  {
+    name: "format",
+    kind: "enum",
+    default: "env",
+    enumValues: () => [...EXPORT_FORMATS],
+    help: "Format to output credentials. Valid values are env, export-env, json, ini",
+    placeholder: "FORMAT",
+  },
+];
+
+export const args: ArgSpec[] = [
+  { name: "profile", help: "Name of the profile", required: true },
+];
+
+/** aws-vault's nesting guard for export (exec words it with "running in ..."). */
+export const EXPORT_NESTED_MESSAGE =
+  "in an existing aws-vault subshell; 'exit' from the subshell or unset AWS_VAULT to force";
+
+export async function run(ctx: CommandContext): Promise<number> {
+  if (Deno.env.get("AWS_VAULT")) throw new UserError(EXPORT_NESTED_MESSAGE);
+  await exportCredentials(ctx, ctx.flags.string("format") as ExportFormat);
+  return 0;
+}
+
+/** Retrieves the profile's credentials and writes them to stdout in `format` (also `exec --json`). */
+export async function exportCredentials(ctx: CommandContext, format: ExportFormat): Promise<void> {
+  const session = await openCredentialsProvider(ctx, ctx.flags.bool("no-session"));
+  const creds = await retrieveCredentials(session.provider, ctx.args.profile);
+  const text = formatCredentials(format, ctx.args.profile, creds, session.profile.region);
+  await writeAll(Deno.stdout, new TextEncoder().encode(text));
+}
+
+/** What exec and export need to get credentials for one profile. */
+export interface CredentialsSession {
+  config: AwsConfigFile;
+  keystore: Keystore;
+  base: ProfileBaseConfig;
+  profile: ProfileConfig;
+  provider: CredentialsProvider;
+}
+
+/** The base profile config (§2.3 step 1) from the shared credential flags and --prompt. */
+export function baseConfigFromFlags(flags: ParsedFlags, global: GlobalOptions): ProfileBaseConfig {
+  return {
+    region: flags.string("region"),
+    mfaToken: flags.string("mfa-token"),
+    mfaPromptMethod: global.prompt,
+    duration: flags.duration("duration"),
+    ssoUseStdout: flags.bool("stdout"),
+  };
+}
+
+/** The keystore options named by the global flags. */
+export function keystoreOptions(global: GlobalOptions): KeystoreOptions {
+  return {
+    keychainName: global.keychain,
+    secretServiceCollection: global.secretServiceCollection,
+    passDir: global.passDir,
+    passCmd: global.passCmd,
+    passPrefix: global.passPrefix,
+    fileDir: global.fileDir,
+  };
+}
+
+/**
+ * Loads the config, opens the keystore and builds the provider chain for `ctx.args.profile`.
+ * Makes no AWS call yet (MFA prompts happen in retrieve()).
+ */
+export async function openCredentialsProvider(
+  ctx: CommandContext,
+  noSession: boolean,
+): Promise<CredentialsSession> {
+  // Started together: each is a separate module graph, and export's start-up time matters.
+  const [configModule, registry, chain] = await Promise.all([
+    import("../sts/config.ts"),
+    import("../keystore/registry.ts"),
+    import("../sts/chain.ts"),
+  ]);
+  const base = baseConfigFromFlags(ctx.flags, ctx.global);
+  const config = await configModule.loadConfigFile();
+  const keystore = await registry.openKeystore(ctx.global.backend, keystoreOptions(ctx.global));
+  try {
+    const { profile, provider } = await chain.getCredentialsProvider({
+      config,
+      profileName: ctx.args.profile,
+      base,
+      keystore,
+      noSession,
+    });
+    return { config, keystore, base, profile, provider };
+  } catch (err) {
+    // aws-vault's wording for a profile it cannot build a provider for. Usage errors (a bad
+    // --prompt) keep kingpin's format.
+    if (err instanceof UsageError || !(err instanceof UserError)) throw err;
+    throw new UserError(`Error getting temporary credentials: ${err.message}`);
+  }
+}
+
+/** provider.retrieve() with aws-vault's `Failed to get credentials for <profile>: ` prefix. */
+export async function retrieveCredentials(
+  provider: CredentialsProvider,
+  profileName: string,
+): Promise<Credentials> {
+  try {
+    return await provider.retrieve();
+  } catch (err) {
+    throw new UserError(`Failed to get credentials for ${profileName}: ${errorMessage(err)}`);
+  }
+}
+
+async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
+  let off = 0;
+  while (off < data.length) off += await w.write(data.subarray(off));
+}

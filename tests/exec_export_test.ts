@@ -1,0 +1,497 @@
+/**
+ * `exec` and `export` through the CLI, on a copy of the file store written by aws-vault v7.2.0.
+ * Session tests run against the fake STS/IAM server (tests/fake_aws/).
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotIncludes,
+  assertStringIncludes,
+} from "./assert.ts";
+import { baseEnv, cliCommand, FIXTURES, runCli, tempHome } from "./run_cli.ts";
+import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
+import type { FakeUserHandle } from "./fake_aws/server.ts";
+import { openFileKeystore } from "../keystore/file.ts";
+import { masterCredentialsItem } from "../keystore/credential_items.ts";
+
+const FIXTURE_STORE = `${FIXTURES}/aws-vault-7.2.0-file-store`;
+const TEAM_DEV_KEY = "AKIAFIXTURETEAMDEV01";
+const TEAM_DEV_SECRET = "fixtureSecretTeamDev/01+abcdefghijklmnopq";
+
+export interface FixtureHome {
+  home: string;
+  /** Variables that select the file backend holding the fixture keys. */
+  env: Record<string, string>;
+  cleanup: () => Promise<void>;
+}
+
+/** A temporary HOME with the fixture keys (writable copies) and the fixture's ~/.aws/config. */
+export async function fixtureHome(config?: string): Promise<FixtureHome> {
+  const { home, cleanup } = await tempHome();
+  const keys = `${home}/keys`;
+  await Deno.mkdir(keys, { mode: 0o700 });
+  for await (const entry of Deno.readDir(`${FIXTURE_STORE}/keys`)) {
+    await Deno.copyFile(`${FIXTURE_STORE}/keys/${entry.name}`, `${keys}/${entry.name}`);
+    await Deno.chmod(`${keys}/${entry.name}`, 0o600);
+  }
+  await Deno.writeTextFile(
+    `${home}/.aws/config`,
+    config ?? await Deno.readTextFile(`${FIXTURE_STORE}/config-after-add`),
+  );
+  return {
+    home,
+    env: {
+      AWS_VAULT_BACKEND: "file",
+      AWS_VAULT_FILE_DIR: keys,
+      AWS_VAULT_FILE_PASSPHRASE: "fixture-passphrase",
+    },
+    cleanup,
+  };
+}
+
+function parseEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+Deno.test("export --no-session prints the fixture's master keys in all four formats", async () => {
+  const f = await fixtureHome();
+  try {
+    const expected: Record<string, string> = {
+      env: `AWS_ACCESS_KEY_ID=${TEAM_DEV_KEY}\nAWS_SECRET_ACCESS_KEY=${TEAM_DEV_SECRET}\n` +
+        "AWS_REGION=eu-west-1\nAWS_DEFAULT_REGION=eu-west-1\n",
+      "export-env": `export AWS_ACCESS_KEY_ID=${TEAM_DEV_KEY}\n` +
+        `export AWS_SECRET_ACCESS_KEY=${TEAM_DEV_SECRET}\n` +
+        "export AWS_REGION=eu-west-1\nexport AWS_DEFAULT_REGION=eu-west-1\n",
+      json: `{\n  "Version": 1,\n  "AccessKeyId": "${TEAM_DEV_KEY}",\n` +
+        `  "SecretAccessKey": "${TEAM_DEV_SECRET}"\n}\n`,
+      ini: `[team/dev]\naws_access_key_id=${TEAM_DEV_KEY}\n` +
+        `aws_secret_access_key=${TEAM_DEV_SECRET}\nregion=eu-west-1\n`,
+    };
+    for (const [format, output] of Object.entries(expected)) {
+      const r = await runCli(["export", "--no-session", `--format=${format}`, "team/dev"], {
+        home: f.home,
+        env: f.env,
+      });
+      assertEquals(r.stderr, "", format);
+      assertEquals(r.stdout, output, format);
+      assertEquals(r.code, 0, format);
+    }
+    // The default format is env, and --region overrides the profile's region.
+    const r = await runCli(["export", "-n", "--region", "ap-south-1", "team/dev"], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals(
+      r.stdout,
+      `AWS_ACCESS_KEY_ID=${TEAM_DEV_KEY}\nAWS_SECRET_ACCESS_KEY=${TEAM_DEV_SECRET}\n` +
+        "AWS_REGION=ap-south-1\nAWS_DEFAULT_REGION=ap-south-1\n",
+    );
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("export rejects an unknown format and refuses to run inside aws-vault", async () => {
+  const f = await fixtureHome();
+  try {
+    const bad = await runCli(["export", "--format=yaml", "team/dev"], { home: f.home, env: f.env });
+    assertEquals(bad.code, 1);
+    assertStringIncludes(bad.stderr, "--format value must be one of env,export-env,json,ini");
+    const nested = await runCli(["export", "-n", "team/dev"], {
+      home: f.home,
+      env: { ...f.env, AWS_VAULT: "alice" },
+    });
+    assertEquals(
+      nested.stderr,
+      "aws-vault: error: export: in an existing aws-vault subshell; " +
+        "'exit' from the subshell or unset AWS_VAULT to force\n",
+    );
+    assertEquals(nested.stdout, "");
+    assertEquals(nested.code, 1);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec --no-session sets and unsets the environment as aws-vault does", async () => {
+  const f = await fixtureHome();
+  try {
+    const r = await runCli(["exec", "--no-session", "team/dev", "--", "env"], {
+      home: f.home,
+      env: {
+        ...f.env,
+        AWS_ACCESS_KEY_ID: "AKIASTALE",
+        AWS_SECRET_ACCESS_KEY: "stale",
+        AWS_SESSION_TOKEN: "stale-token",
+        AWS_SECURITY_TOKEN: "stale-security-token",
+        AWS_CREDENTIAL_FILE: "/stale",
+        AWS_DEFAULT_PROFILE: "stale",
+        AWS_PROFILE: "stale",
+        AWS_SDK_LOAD_CONFIG: "1",
+        KEEP_ME: "kept",
+      },
+    });
+    assertEquals(r.stderr, "");
+    assertEquals(r.code, 0);
+    const env = parseEnv(r.stdout);
+    assertEquals(env.AWS_VAULT, "team/dev");
+    assertEquals(env.AWS_ACCESS_KEY_ID, TEAM_DEV_KEY);
+    assertEquals(env.AWS_SECRET_ACCESS_KEY, TEAM_DEV_SECRET);
+    assertEquals(env.AWS_REGION, "eu-west-1");
+    assertEquals(env.AWS_DEFAULT_REGION, "eu-west-1");
+    assertEquals(env.KEEP_ME, "kept");
+    assertEquals(env.AWS_CONFIG_FILE, `${f.home}/.aws/config`);
+    for (
+      const name of [
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CREDENTIAL_FILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_PROFILE",
+        "AWS_SDK_LOAD_CONFIG",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_SESSION_EXPIRATION",
+      ]
+    ) {
+      assertEquals(env[name], undefined, name);
+    }
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec passes the child's exit code through and reports a missing command", async () => {
+  const f = await fixtureHome();
+  try {
+    const r = await runCli(["exec", "-n", "team/dev", "--", "sh", "-c", "exit 7"], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals(r.code, 7);
+    assertEquals(r.stderr, "");
+    const missing = await runCli(["exec", "-n", "team/dev", "--", "no-such-command-xyz"], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals(
+      missing.stderr,
+      'aws-vault: error: exec: exec: "no-such-command-xyz": executable file not found in $PATH\n',
+    );
+    assertEquals(missing.code, 1);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec refuses to nest and validates its flags before touching the store", async () => {
+  const f = await fixtureHome();
+  try {
+    const nested = await runCli(["exec", "-n", "team/dev", "--", "true"], {
+      home: f.home,
+      env: { ...f.env, AWS_VAULT: "alice" },
+    });
+    assertEquals(
+      nested.stderr,
+      "aws-vault: error: exec: running in an existing aws-vault subshell; " +
+        "'exit' from the subshell or unset AWS_VAULT to force\n",
+    );
+    assertEquals(nested.code, 1);
+    // A wrong passphrase proves the store is not opened before validation fails.
+    const invalid = await runCli(
+      ["exec", "--ec2-server", "--ecs-server", "team/dev", "--", "true"],
+      {
+        home: f.home,
+        env: { ...f.env, AWS_VAULT_FILE_PASSPHRASE: "wrong" },
+      },
+    );
+    assertEquals(
+      invalid.stderr,
+      "aws-vault: error: exec: Can't use --ec2-server with --ecs-server\n",
+    );
+    assertEquals(invalid.code, 1);
+    const noSession = await runCli(["exec", "-s", "-n", "team/dev", "--", "true"], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals(
+      noSession.stderr,
+      "aws-vault: error: exec: Can't use --ecs-server with --no-session\n",
+    );
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec --json is export --format=json", async () => {
+  const f = await fixtureHome();
+  try {
+    const r = await runCli(["exec", "--json", "-n", "team/dev"], { home: f.home, env: f.env });
+    assertEquals(r.code, 0);
+    assertEquals(JSON.parse(r.stdout), {
+      Version: 1,
+      AccessKeyId: TEAM_DEV_KEY,
+      SecretAccessKey: TEAM_DEV_SECRET,
+    });
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec without a command starts $SHELL with no arguments and no hint on a pipe", async () => {
+  const f = await fixtureHome();
+  try {
+    const out = `${f.home}/shell-ran`;
+    const shell = `${f.home}/fake-shell`;
+    await Deno.writeTextFile(
+      shell,
+      `#!/bin/sh\necho "args=$# vault=$AWS_VAULT key=$AWS_ACCESS_KEY_ID" > "${out}"\nexit 3\n`,
+    );
+    await Deno.chmod(shell, 0o755);
+    const r = await runCli(["exec", "-n", "team/dev"], {
+      home: f.home,
+      env: { ...f.env, SHELL: shell },
+    });
+    assertEquals(r.code, 3);
+    assertEquals(r.stderr, "");
+    assertEquals(await Deno.readTextFile(out), `args=0 vault=team/dev key=${TEAM_DEV_KEY}\n`);
+    // With --debug the hint goes to the debug log instead.
+    const d = await runCli(["--debug", "exec", "-n", "team/dev"], {
+      home: f.home,
+      env: { ...f.env, SHELL: shell },
+    });
+    assertMatch(
+      d.stderr,
+      /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Starting subshell .*fake-shell, use `exit`/,
+    );
+    assertNotIncludes(d.stderr, TEAM_DEV_SECRET);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec forwards SIGTERM to the child and returns its exit code", async () => {
+  const f = await fixtureHome();
+  try {
+    const ready = `${f.home}/ready`;
+    const marker = `${f.home}/marker`;
+    const script = `trap 'echo term > "${marker}"; exit 0' TERM; echo > "${ready}"; ` +
+      "while :; do sleep 0.05; done";
+    const [exe, ...pre] = cliCommand();
+    const child = new Deno.Command(exe, {
+      args: [...pre, "exec", "-n", "team/dev", "--", "sh", "-c", script],
+      env: { ...baseEnv(f.home), ...f.env },
+      clearEnv: true,
+      cwd: f.home,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let seen = false;
+    for (let i = 0; i < 400 && !seen; i++) {
+      seen = await Deno.stat(ready).then(() => true, () => false);
+      if (!seen) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert(seen, "the child never started");
+    child.kill("SIGTERM");
+    const out = await child.output();
+    assertEquals(new TextDecoder().decode(out.stderr), "");
+    assertEquals(out.code, 0);
+    assertEquals(await Deno.readTextFile(marker), "term\n");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec and export name an unknown profile", async () => {
+  const f = await fixtureHome();
+  try {
+    for (const cmd of ["exec", "export"]) {
+      const args = cmd === "exec" ? ["exec", "-n", "nope", "--", "true"] : ["export", "-n", "nope"];
+      const r = await runCli(args, { home: f.home, env: f.env });
+      assertEquals(r.code, 1, cmd);
+      assertEquals(r.stdout, "", cmd);
+      assertEquals(
+        r.stderr,
+        `aws-vault: error: ${cmd}: Error getting temporary credentials: ` +
+          `profile nope not found in ${f.home}/.aws/config and no credentials stored for it\n`,
+        cmd,
+      );
+    }
+  } finally {
+    await f.cleanup();
+  }
+});
+
+/** A temp HOME whose file store holds `user`'s long-term key under `profile`, and the fake's env. */
+async function fakeAwsHome(
+  fake: FakeAws,
+  user: FakeUserHandle,
+  profile: string,
+  config: string,
+): Promise<FixtureHome> {
+  const { home, cleanup } = await tempHome();
+  const keys = `${home}/keys`;
+  const storeEnv = {
+    AWS_VAULT_BACKEND: "file",
+    AWS_VAULT_FILE_DIR: keys,
+    AWS_VAULT_FILE_PASSPHRASE: "test-passphrase",
+  };
+  const store = await openFileKeystore({
+    keychainName: "aws-vault",
+    secretServiceCollection: "awsvault",
+    passDir: "",
+    passCmd: "",
+    passPrefix: "",
+    fileDir: keys,
+  }, { env: (n) => ({ ...storeEnv, HOME: home } as Record<string, string>)[n] });
+  await store.set(masterCredentialsItem(profile, user.credentials()));
+  const awsEnv = await writeAwsConfig(home, fake, config);
+  return { home, env: { ...storeEnv, ...awsEnv }, cleanup };
+}
+
+const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+Deno.test("export uses GetSessionToken once, then the cached session, in every format", async () => {
+  await using fake = await startFakeAws();
+  const user = fake.addUser("dev");
+  const f = await fakeAwsHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
+  try {
+    const r = await runCli(["export", "--format=json", "dev"], { home: f.home, env: f.env });
+    assertEquals(r.stderr, "");
+    assertEquals(r.code, 0);
+    const doc = JSON.parse(r.stdout);
+    assertEquals(Object.keys(doc), [
+      "Version",
+      "AccessKeyId",
+      "SecretAccessKey",
+      "SessionToken",
+      "Expiration",
+    ]);
+    const session = fake.session(doc.AccessKeyId)!;
+    assertEquals(session.kind, "session-token");
+    assertEquals(session.issuedBy, user.accessKeyId);
+    assertEquals(doc.SecretAccessKey, session.secretAccessKey);
+    assertEquals(doc.SessionToken, session.sessionToken);
+    assertMatch(doc.Expiration, RFC3339_UTC);
+    assertEquals(
+      new Date(doc.Expiration).getTime(),
+      Math.floor(session.expiration.getTime() / 1000) * 1000,
+    );
+    assertEquals(fake.callCount("GetSessionToken"), 1);
+    assertEquals(fake.callsTo("GetSessionToken")[0].params.DurationSeconds, "3600");
+
+    const env = await runCli(["export", "dev"], { home: f.home, env: f.env });
+    assertEquals(
+      env.stdout,
+      `AWS_ACCESS_KEY_ID=${doc.AccessKeyId}\nAWS_SECRET_ACCESS_KEY=${doc.SecretAccessKey}\n` +
+        `AWS_SESSION_TOKEN=${doc.SessionToken}\nAWS_CREDENTIAL_EXPIRATION=${doc.Expiration}\n` +
+        "AWS_REGION=us-east-1\nAWS_DEFAULT_REGION=us-east-1\n",
+    );
+    const ini = await runCli(["export", "--format=ini", "dev"], { home: f.home, env: f.env });
+    assertEquals(
+      ini.stdout,
+      `[dev]\naws_access_key_id=${doc.AccessKeyId}\naws_secret_access_key=${doc.SecretAccessKey}\n` +
+        `aws_session_token=${doc.SessionToken}\naws_credential_expiration=${doc.Expiration}\n` +
+        "region=us-east-1\n",
+    );
+    // Both later runs were served from the keystore's session cache.
+    assertEquals(fake.callCount("GetSessionToken"), 1);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("export --mfa-token and --duration reach GetSessionToken", async () => {
+  await using fake = await startFakeAws();
+  const user = fake.addUser("dev", { mfa: { codes: ["654321"] } });
+  const f = await fakeAwsHome(
+    fake,
+    user,
+    "dev",
+    `[profile dev]\nregion=eu-west-1\nmfa_serial=${user.mfaSerial}\n`,
+  );
+  try {
+    const r = await runCli(["export", "-t", "654321", "-d", "2h", "--format=json", "dev"], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals(r.stderr, "");
+    const doc = JSON.parse(r.stdout);
+    assertEquals(fake.session(doc.AccessKeyId)!.mfaAuthenticated, true);
+    const call = fake.callsTo("GetSessionToken")[0];
+    assertEquals(call.params.SerialNumber, user.mfaSerial);
+    assertEquals(call.params.TokenCode, "654321");
+    assertEquals(call.params.DurationSeconds, "7200");
+    assertEquals(call.region, "eu-west-1");
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("exec assumes a role and gives the child the session with its expiration", async () => {
+  await using fake = await startFakeAws();
+  const user = fake.addUser("dev");
+  const role = fake.addRole("admin");
+  const f = await fakeAwsHome(
+    fake,
+    user,
+    "dev",
+    `[profile dev]\nregion=us-east-1\n\n[profile admin]\nsource_profile=dev\n` +
+      `role_arn=${role.arn}\nregion=eu-west-1\n`,
+  );
+  try {
+    const r = await runCli(["exec", "admin", "--", "env"], { home: f.home, env: f.env });
+    assertEquals(r.stderr, "");
+    assertEquals(r.code, 0);
+    const env = parseEnv(r.stdout);
+    const session = fake.session(env.AWS_ACCESS_KEY_ID)!;
+    assertEquals(session.kind, "assumed-role");
+    assertEquals(session.roleArn, role.arn);
+    assertEquals(env.AWS_SECRET_ACCESS_KEY, session.secretAccessKey);
+    assertEquals(env.AWS_SESSION_TOKEN, session.sessionToken);
+    assertMatch(env.AWS_CREDENTIAL_EXPIRATION, RFC3339_UTC);
+    assertEquals(env.AWS_VAULT, "admin");
+    assertEquals(env.AWS_REGION, "eu-west-1");
+    assertEquals(env.AWS_DEFAULT_REGION, "eu-west-1");
+    assertEquals(fake.callCount("AssumeRole"), 1);
+    // Without MFA aws-vault skips GetSessionToken on the source (§3.3): the long-term key of
+    // profile dev signed the AssumeRole.
+    assertEquals(session.issuedBy, user.accessKeyId);
+    assertEquals(fake.callCount("GetSessionToken"), 0);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("an STS failure is reported as Failed to get credentials for <profile>", async () => {
+  await using fake = await startFakeAws();
+  const user = fake.addUser("dev");
+  const f = await fakeAwsHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
+  try {
+    fake.failNext("GetSessionToken", {
+      status: 403,
+      code: "AccessDenied",
+      message: "denied by test",
+      times: 5,
+    });
+    for (const args of [["export", "dev"], ["exec", "dev", "--", "true"]]) {
+      const r = await runCli(args, { home: f.home, env: f.env });
+      assertEquals(r.code, 1);
+      assertEquals(r.stdout, "");
+      assertStringIncludes(
+        r.stderr,
+        `aws-vault: error: ${args[0]}: Failed to get credentials for dev: `,
+      );
+      assertStringIncludes(r.stderr, "denied by test");
+      assertNotIncludes(r.stderr, user.secretAccessKey);
+    }
+  } finally {
+    await f.cleanup();
+  }
+});
