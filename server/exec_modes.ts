@@ -1,0 +1,260 @@
+/**
+ * `exec --ecs-server` and `exec --ec2-server` (§6.2, §6.3): start a loopback credential server,
+ * run the child as a subprocess pointed at it, stop the server when the child exits and return
+ * the child's exit code.
+ *
+ * Credentials are fetched (and MFA/SSO prompts answered) before the child starts, unless --lazy.
+ * After that first success, MFA prompts are forbidden: the child owns the terminal, and a
+ * background prompt would hang the SDK's request. A refresh that needs a new code then gives the
+ * SDK a clear error instead.
+ */
+import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
+import { errorMessage, UserError } from "../lib/errors.ts";
+import { debug, isDebug } from "../lib/log.ts";
+import { runChild } from "../lib/child.ts";
+import { CredentialCache } from "./credential_cache.ts";
+
+/** What `cmd/exec.ts` passes to the server modes. */
+export interface ServerExecOptions {
+  profile: ProfileConfig;
+  /** The profile's provider chain (session cache included). */
+  provider: CredentialsProvider;
+  /** Passed by exec for completeness; the servers do not need them. */
+  config?: unknown;
+  keystore?: unknown;
+  base?: ProfileBaseConfig;
+  /** Fetch credentials on the first request instead of before starting the child. */
+  lazy: boolean;
+  /** With --ec2-server: do not start the root proxy on 169.254.169.254:80. */
+  noEc2Proxy: boolean;
+  command: string;
+  args: string[];
+  /** The child environment without credentials (§6.1 step 3). */
+  env: Record<string, string>;
+  debug?: boolean;
+  /** Print the mode's hint on stderr (interactive subshell) instead of the debug log. */
+  showHelpMessages?: boolean;
+}
+
+/** Removed from the child's environment in both server modes: they would shadow the server. */
+export const SERVER_UNSET_VARIABLES = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_SECURITY_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
+
+export const MFA_FORBIDDEN_REASON =
+  "credentials expired and refreshing them needs an MFA code; restart aws-vault exec";
+
+/** `exec --ecs-server`: returns the child's exit code. */
+export async function execWithEcsServer(opts: ServerExecOptions): Promise<number> {
+  const cache = await profileCache(opts);
+  const roleCache = roleCredentials(opts.profile, cache);
+  const { startEcsServer } = await import("./ecs_server.ts");
+  const server = startEcsServer({ credentials: cache, roleCredentials: roleCache });
+  debug(`Starting ECS credential server on ${server.url}`);
+  hint(
+    opts,
+    "Starting a local ECS credential server; your app's AWS sdk must support AWS_CONTAINER_CREDENTIALS_FULL_URI.",
+  );
+  const env = ecsChildEnv(opts.env, server.url, server.token);
+  try {
+    return await runChild({ command: opts.command, args: opts.args, env });
+  } finally {
+    await closeQuickly(server.close());
+  }
+}
+
+/** The ECS mode's child environment: no static keys, the server's URI and token. */
+export function ecsChildEnv(
+  base: Record<string, string>,
+  url: string,
+  token: string,
+): Record<string, string> {
+  const env = { ...base };
+  for (const name of SERVER_UNSET_VARIABLES) delete env[name];
+  env.AWS_CONTAINER_CREDENTIALS_FULL_URI = url;
+  env.AWS_CONTAINER_AUTHORIZATION_TOKEN = token;
+  return env;
+}
+
+/** `exec --ec2-server`: returns the child's exit code. */
+export async function execWithEc2Server(opts: ServerExecOptions): Promise<number> {
+  const cache = await profileCache(opts);
+  const { startEc2Server } = await import("./ec2_server.ts");
+  const server = startEc2Server({ credentials: cache, region: opts.profile.region });
+  debug(`Starting EC2 metadata server on ${server.url}`);
+  let proxyStarted = false;
+  try {
+    if (!opts.noEc2Proxy) {
+      await startRootProxy(server.port);
+      proxyStarted = true;
+      hint(
+        opts,
+        "Warning: Starting a local EC2 credential server on 169.254.169.254:80; AWS credentials will be accessible to any process while it is running",
+      );
+    } else {
+      hint(
+        opts,
+        `Starting a local EC2 credential server on ${server.url}; AWS credentials will be accessible to any local process while it is running`,
+      );
+    }
+    const env = ec2ChildEnv(opts.env, server.url);
+    return await runChild({ command: opts.command, args: opts.args, env });
+  } finally {
+    if (proxyStarted) await stopRootProxy();
+    await closeQuickly(server.close());
+  }
+}
+
+/**
+ * The EC2 mode's child environment: no static keys or container variables (SDKs try those before
+ * IMDS), IMDS enabled, and AWS_EC2_METADATA_SERVICE_ENDPOINT at our loopback port so that current
+ * SDKs need no root proxy.
+ */
+export function ec2ChildEnv(base: Record<string, string>, url: string): Record<string, string> {
+  const env = { ...base };
+  for (const name of SERVER_UNSET_VARIABLES) delete env[name];
+  delete env.AWS_EC2_METADATA_DISABLED;
+  env.AWS_EC2_METADATA_SERVICE_ENDPOINT = url;
+  return env;
+}
+
+/**
+ * The profile's credentials cache: filled now unless lazy (so prompts happen before the child
+ * starts), and MFA prompts forbidden after the first success.
+ */
+async function profileCache(opts: ServerExecOptions): Promise<CredentialCache> {
+  const { forbidMfaPrompts } = await import("../sts/mfa.ts");
+  const cache = new CredentialCache(opts.provider, {
+    name: `credentials for profile ${opts.profile.name}`,
+    onFirstSuccess: () => forbidMfaPrompts(MFA_FORBIDDEN_REASON),
+  });
+  if (!opts.lazy) {
+    try {
+      await cache.retrieve();
+    } catch (err) {
+      throw new UserError(`Retrieving creds: ${errorMessage(err)}`);
+    }
+  }
+  return cache;
+}
+
+/**
+ * `/role-arn/<arn>`: AssumeRole from the server's base credentials (no MFA, tags or external id,
+ * as aws-vault), session name = UnixNano, duration = the profile's AssumeRole duration; one
+ * refreshing cache per ARN.
+ */
+function roleCredentials(
+  profile: ProfileConfig,
+  base: CredentialsProvider,
+): (roleArn: string) => Promise<Credentials> {
+  const caches = new Map<string, CredentialCache>();
+  return (roleArn) => {
+    let cache = caches.get(roleArn);
+    if (!cache) {
+      cache = new CredentialCache({
+        retrieve: async () => {
+          const sts = await import("../sts/providers/sts_access.ts");
+          const client = await sts.newStsClient(
+            profile,
+            await base.retrieve(),
+            (n) => Deno.env.get(n),
+          );
+          const creds = await client.assumeRole({
+            roleArn,
+            roleSessionName: sts.defaultRoleSessionName(),
+            durationSeconds: sts.durationSeconds(profile.assumeRoleDuration || 3_600_000),
+          });
+          sts.logGenerated(creds, "AssumeRole");
+          return creds;
+        },
+      }, { name: `credentials for role ${roleArn}` });
+      caches.set(roleArn, cache);
+    }
+    return cache.retrieve();
+  };
+}
+
+/** Starts `sudo -b <this binary> proxy --target-port <port>`, as aws-vault does on Unix. */
+async function startRootProxy(targetPort: number): Promise<void> {
+  const { IMDS_HOST, IMDS_PORT } = await import("./ec2_proxy.ts");
+  if (await acceptsConnections(IMDS_HOST, IMDS_PORT, 10)) {
+    throw new UserError(`Another process is already bound to ${IMDS_HOST}:${IMDS_PORT}`);
+  }
+  const argv = proxyCommand(targetPort, isDebug());
+  const [exe, ...args] = Deno.build.os === "windows" ? argv : ["sudo", "-b", ...argv];
+  debug(`Starting the EC2 metadata proxy: ${[exe, ...args].join(" ")}`);
+  const child = new Deno.Command(exe, {
+    args,
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  if (Deno.build.os === "windows") {
+    child.unref();
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!(await acceptsConnections(IMDS_HOST, IMDS_PORT, 1000))) {
+      throw new UserError(
+        "The EC2 Instance Metadata endpoint proxy server isn't running. Run `aws-vault proxy` as Administrator or root in the background and then try this command again",
+      );
+    }
+    return;
+  }
+  const status = await child.status;
+  if (!status.success) {
+    throw new UserError(`starting the EC2 metadata proxy: sudo exited ${status.code}`);
+  }
+}
+
+/** The argv of `<this binary> proxy --target-port <port>`; from source, `deno run -A main.ts`. */
+export function proxyCommand(targetPort: number, withDebug: boolean): string[] {
+  const exe = Deno.execPath();
+  const fromSource = /^deno(\.exe)?$/i.test(exe.split(/[\\/]/).pop() ?? "");
+  const self = fromSource
+    ? [exe, "run", "-A", new URL("../main.ts", import.meta.url).pathname]
+    : [exe];
+  return [...self, ...(withDebug ? ["--debug"] : []), "proxy", "--target-port", String(targetPort)];
+}
+
+async function stopRootProxy(): Promise<void> {
+  try {
+    const { requestProxyStop } = await import("./ec2_proxy.ts");
+    await requestProxyStop();
+  } catch (err) {
+    debug(`Stopping the EC2 metadata proxy: ${errorMessage(err)}`);
+  }
+}
+
+async function acceptsConnections(hostname: string, port: number, timeoutMs: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = Deno.connect({ hostname, port }).then((conn) => {
+    conn.close();
+    return true;
+  }, () => false);
+  const timeout = new Promise<boolean>((r) => timer = setTimeout(() => r(false), timeoutMs));
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closing waits for open requests; a request stuck on STS must not hold our exit hostage. */
+async function closeQuickly(closing: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([closing, new Promise((r) => timer = setTimeout(r, 1000))]);
+  clearTimeout(timer);
+}
+
+function hint(opts: ServerExecOptions, message: string): void {
+  if (opts.showHelpMessages) Deno.stderr.writeSync(new TextEncoder().encode(message + "\n"));
+  else debug(message);
+}
