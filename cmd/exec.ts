@@ -117,7 +117,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
 
-  const session = await openCredentialsProvider(ctx, modes.noSession);
+  const session = await openCredentialsProvider(ctx, modes.noSession, await promptFor(modes));
   const profileName = ctx.args.profile;
   const env = baseChildEnv(Deno.env.toObject(), profileName, session.profile.region);
   const { command, args, subshell } = childCommand(ctx.rest, (n) => env[n]);
@@ -155,6 +155,19 @@ export async function run(ctx: CommandContext): Promise<number> {
   );
   if (subshell) helpMessage(hint, showHelpMessages);
   return await runChild({ command, args, env: childEnv });
+}
+
+/**
+ * The prompt driver: --prompt when given. With `--lazy` server modes the first MFA prompt comes
+ * while the child owns the terminal, so the automatic choice avoids `terminal` as aws-vault's does
+ * for every server mode (§6.4); otherwise credentials are fetched before the child starts.
+ */
+async function promptFor(modes: ExecModes): Promise<string> {
+  if (modes.prompt !== "" || !modes.lazy || !(modes.ecsServer || modes.ec2Server)) {
+    return modes.prompt;
+  }
+  const { defaultPromptDriver } = await import("../sts/prompt_drivers.ts");
+  return defaultPromptDriver({ serverMode: true });
 }
 
 /**

@@ -11,7 +11,8 @@ import type { ArgSpec, FlagSpec, ParsedFlags } from "./parser.ts";
 import type { CommandContext, GlobalOptions } from "./command.ts";
 import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
 import type { AwsConfigFile } from "../sts/config.ts";
-import type { Keystore, KeystoreOptions } from "../keystore/keystore.ts";
+import type { Keystore } from "../keystore/keystore.ts";
+import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
 
 /** The flags export shares with exec (same names, shorts and help as aws-vault). */
@@ -93,25 +94,17 @@ export interface CredentialsSession {
 }
 
 /** The base profile config (§2.3 step 1) from the shared credential flags and --prompt. */
-export function baseConfigFromFlags(flags: ParsedFlags, global: GlobalOptions): ProfileBaseConfig {
+export function baseConfigFromFlags(
+  flags: ParsedFlags,
+  global: GlobalOptions,
+  promptMethod = global.prompt,
+): ProfileBaseConfig {
   return {
     region: flags.string("region"),
     mfaToken: flags.string("mfa-token"),
-    mfaPromptMethod: global.prompt,
+    mfaPromptMethod: promptMethod,
     duration: flags.duration("duration"),
     ssoUseStdout: flags.bool("stdout"),
-  };
-}
-
-/** The keystore options named by the global flags. */
-export function keystoreOptions(global: GlobalOptions): KeystoreOptions {
-  return {
-    keychainName: global.keychain,
-    secretServiceCollection: global.secretServiceCollection,
-    passDir: global.passDir,
-    passCmd: global.passCmd,
-    passPrefix: global.passPrefix,
-    fileDir: global.fileDir,
   };
 }
 
@@ -122,16 +115,16 @@ export function keystoreOptions(global: GlobalOptions): KeystoreOptions {
 export async function openCredentialsProvider(
   ctx: CommandContext,
   noSession: boolean,
+  promptMethod = ctx.global.prompt,
 ): Promise<CredentialsSession> {
   // Started together: each is a separate module graph, and export's start-up time matters.
-  const [configModule, registry, chain] = await Promise.all([
+  const [configModule, chain] = await Promise.all([
     import("../sts/config.ts"),
-    import("../keystore/registry.ts"),
     import("../sts/chain.ts"),
   ]);
-  const base = baseConfigFromFlags(ctx.flags, ctx.global);
+  const base = baseConfigFromFlags(ctx.flags, ctx.global, promptMethod);
   const config = await configModule.loadConfigFile();
-  const keystore = await registry.openKeystore(ctx.global.backend, keystoreOptions(ctx.global));
+  const keystore = await openCommandKeystore(ctx.global);
   try {
     const { profile, provider } = await chain.getCredentialsProvider({
       config,
