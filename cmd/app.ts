@@ -147,7 +147,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     kind: "string",
     env: "AWS_VAULT_FILE_DIR",
     default: "~/.awsvault/keys/",
-    help: "Directory for the \"file\" password store",
+    help: 'Directory for the "file" password store',
     placeholder: "FILE-DIR",
   },
 ];

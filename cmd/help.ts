@@ -22,7 +22,11 @@ export async function renderAppHelp(
     "",
   ];
   for (const c of commands) {
-    lines.push(`  ${c.name}${c.aliases.length ? ` (${c.aliases.join(", ")})` : ""}`, `    ${c.help}`, "");
+    lines.push(
+      `  ${c.name}${c.aliases.length ? ` (${c.aliases.join(", ")})` : ""}`,
+      `    ${c.help}`,
+      "",
+    );
   }
   return lines.join("\n");
 }
@@ -64,7 +68,9 @@ function argSyntax(a: ArgSpec): string {
 
 function flagLines(flags: FlagSpec[], backendText: string): string[] {
   const rows: [string, string][] = [["  --help", "Show context-sensitive help."]];
-  if (flags.some((f) => f.name === "debug")) rows.push(["  --version", "Show application version."]);
+  if (flags.some((f) => f.name === "debug")) {
+    rows.push(["  --version", "Show application version."]);
+  }
   for (const f of flags) {
     if (f.hidden) continue;
     const short = f.short ? `-${f.short}, ` : "    ";

@@ -39,7 +39,10 @@ export interface KeystoreOptions {
 
 /** The item does not exist. The message is keyring's, which aws-vault users see. */
 export class ItemNotFoundError extends Error {
-  constructor(readonly key: string, message = "The specified item could not be found in the keyring") {
+  constructor(
+    readonly key: string,
+    message = "The specified item could not be found in the keyring",
+  ) {
     super(message);
     this.name = "ItemNotFoundError";
   }

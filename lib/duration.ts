@@ -17,7 +17,9 @@ const UNITS: Record<string, number> = {
 export function parseDuration(text: string): number {
   const s = text.trim();
   if (s === "0" || s === "+0" || s === "-0") return 0;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(s)) throw new Error(`time: missing unit in duration "${text}"`);
+  if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(s)) {
+    throw new Error(`time: missing unit in duration "${text}"`);
+  }
   const m = /^([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
   if (!m) throw new Error(`time: invalid duration "${text}"`);
   let total = 0;
@@ -34,7 +36,11 @@ export function formatDuration(ms: number): string {
   let rest = Math.abs(ms);
   let out: string;
   if (rest < 1000) {
-    out = rest >= 1 ? `${trim(rest)}ms` : rest >= 1e-3 ? `${trim(rest * 1e3)}µs` : `${trim(rest * 1e6)}ns`;
+    out = rest >= 1
+      ? `${trim(rest)}ms`
+      : rest >= 1e-3
+      ? `${trim(rest * 1e3)}µs`
+      : `${trim(rest * 1e6)}ns`;
   } else {
     const h = Math.floor(rest / 3_600_000);
     rest -= h * 3_600_000;

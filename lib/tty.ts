@@ -18,7 +18,9 @@ export async function promptTerminal(message: string, opts: PromptOptions): Prom
   try {
     tty = await Deno.open(TTY_PATH, { read: true, write: true });
   } catch {
-    throw new UserError(`no terminal available to ask "${message.trim()}" (${TTY_PATH} cannot be opened)`);
+    throw new UserError(
+      `no terminal available to ask "${message.trim()}" (${TTY_PATH} cannot be opened)`,
+    );
   }
   const restore = opts.echo ? undefined : await disableEcho();
   const onInterrupt = () => {

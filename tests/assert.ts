@@ -19,7 +19,8 @@ export function assertNotEquals<T>(actual: T, expected: T, message?: string): vo
 export function assertStringIncludes(actual: string, expected: string, message?: string): void {
   if (!actual.includes(expected)) {
     throw new nodeAssert.AssertionError({
-      message: message ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
+      message: message ??
+        `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
     });
   }
 }
@@ -39,7 +40,11 @@ export function assertMatch(actual: string, expected: RegExp, message?: string):
 // deno-lint-ignore no-explicit-any
 type ErrorClass = new (...args: any[]) => Error;
 
-export function assertThrows(fn: () => unknown, errorClass?: ErrorClass, msgIncludes?: string): Error {
+export function assertThrows(
+  fn: () => unknown,
+  errorClass?: ErrorClass,
+  msgIncludes?: string,
+): Error {
   try {
     fn();
   } catch (err) {
@@ -62,7 +67,9 @@ export async function assertRejects(
 }
 
 function checkError(err: unknown, errorClass?: ErrorClass, msgIncludes?: string): Error {
-  if (!(err instanceof Error)) throw new nodeAssert.AssertionError({ message: `non-Error thrown: ${err}` });
+  if (!(err instanceof Error)) {
+    throw new nodeAssert.AssertionError({ message: `non-Error thrown: ${err}` });
+  }
   if (errorClass && !(err instanceof errorClass)) {
     const got = err as Error;
     throw new nodeAssert.AssertionError({

@@ -45,7 +45,10 @@ export function cliCommand(): string[] {
   return [Deno.execPath(), "run", "-A", "--quiet", MAIN_TS];
 }
 
-export async function runCli(args: string[], opts: CliOptions & { home: string }): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: CliOptions & { home: string },
+): Promise<CliResult> {
   const [exe, ...pre] = cliCommand();
   const child = new Deno.Command(exe, {
     args: [...pre, ...args],
