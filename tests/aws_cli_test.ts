@@ -4,40 +4,16 @@
  * Everything runs in a temporary HOME with a cleared environment.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, runCli, tempHome } from "./run_cli.ts";
-import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
-import type { FakeUserHandle } from "./fake_aws/server.ts";
-import { openFileKeystore } from "../keystore/file.ts";
-import { masterCredentialsItem } from "../keystore/credential_items.ts";
+import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { type FakeAws, type FakeUserHandle, startFakeAws } from "./fake_aws/server.ts";
+import { type FakeAwsHome, fakeAwsHome } from "./fake_aws/home.ts";
 
 const AWS_CLI = "/usr/bin/aws";
 
-interface Setup {
-  home: string;
-  env: Record<string, string>;
-  cleanup: () => Promise<void>;
-}
-
 /** A file store holding `user`'s key under profile `dev`, and `config` as ~/.aws/config. */
-async function setup(fake: FakeAws, user: FakeUserHandle, config: string): Promise<Setup> {
-  const { home, cleanup } = await tempHome();
-  const keys = `${home}/keys`;
-  const storeEnv = {
-    AWS_VAULT_BACKEND: "file",
-    AWS_VAULT_FILE_DIR: keys,
-    AWS_VAULT_FILE_PASSPHRASE: "aws-cli-test",
-  };
-  const store = await openFileKeystore({
-    keychainName: "aws-vault",
-    secretServiceCollection: "awsvault",
-    passDir: "",
-    passCmd: "",
-    passPrefix: "",
-    fileDir: keys,
-  }, { env: (n) => ({ ...storeEnv, HOME: home } as Record<string, string>)[n] });
-  await store.set(masterCredentialsItem("dev", user.credentials()));
-  const awsEnv = await writeAwsConfig(home, fake, config);
-  return { home, env: { ...storeEnv, ...awsEnv, AWS_PAGER: "", LANG: "C.UTF-8" }, cleanup };
+async function setup(fake: FakeAws, user: FakeUserHandle, config: string): Promise<FakeAwsHome> {
+  const h = await fakeAwsHome(fake, user, "dev", config);
+  return { ...h, env: { ...h.env, AWS_PAGER: "", LANG: "C.UTF-8" } };
 }
 
 /** `"a b"` -> `"a b"` with shell quoting, as botocore splits credential_process with shlex. */
@@ -45,7 +21,7 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
-async function runAws(args: string[], s: Setup) {
+async function runAws(args: string[], s: FakeAwsHome) {
   const out = await new Deno.Command(AWS_CLI, {
     args,
     env: { ...baseEnv(s.home), ...s.env },

@@ -10,10 +10,8 @@ import {
   assertStringIncludes,
 } from "./assert.ts";
 import { baseEnv, cliCommand, FIXTURES, runCli, tempHome } from "./run_cli.ts";
-import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
-import type { FakeUserHandle } from "./fake_aws/server.ts";
-import { openFileKeystore } from "../keystore/file.ts";
-import { masterCredentialsItem } from "../keystore/credential_items.ts";
+import { startFakeAws } from "./fake_aws/server.ts";
+import { fakeAwsHome } from "./fake_aws/home.ts";
 
 const FIXTURE_STORE = `${FIXTURES}/aws-vault-7.2.0-file-store`;
 const TEAM_DEV_KEY = "AKIAFIXTURETEAMDEV01";
@@ -327,33 +325,6 @@ Deno.test("exec and export name an unknown profile", async () => {
     await f.cleanup();
   }
 });
-
-/** A temp HOME whose file store holds `user`'s long-term key under `profile`, and the fake's env. */
-async function fakeAwsHome(
-  fake: FakeAws,
-  user: FakeUserHandle,
-  profile: string,
-  config: string,
-): Promise<FixtureHome> {
-  const { home, cleanup } = await tempHome();
-  const keys = `${home}/keys`;
-  const storeEnv = {
-    AWS_VAULT_BACKEND: "file",
-    AWS_VAULT_FILE_DIR: keys,
-    AWS_VAULT_FILE_PASSPHRASE: "test-passphrase",
-  };
-  const store = await openFileKeystore({
-    keychainName: "aws-vault",
-    secretServiceCollection: "awsvault",
-    passDir: "",
-    passCmd: "",
-    passPrefix: "",
-    fileDir: keys,
-  }, { env: (n) => ({ ...storeEnv, HOME: home } as Record<string, string>)[n] });
-  await store.set(masterCredentialsItem(profile, user.credentials()));
-  const awsEnv = await writeAwsConfig(home, fake, config);
-  return { home, env: { ...storeEnv, ...awsEnv }, cleanup };
-}
 
 const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
