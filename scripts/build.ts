@@ -9,6 +9,8 @@
  * reachable, set DENORT_BIN to a denort binary for the (single) target being built; deno reads
  * that variable itself, we only check that it is used sensibly.
  */
+import { LAZY_MODULES } from "../cmd/app.ts";
+
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
@@ -32,7 +34,20 @@ async function build(target: string): Promise<void> {
   const output = `dist/aws-vault-${target}${ext}`;
   // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
   // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
-  const args = ["compile", "-A", "--no-check", "--target", target, "--output", output, "main.ts"];
+  // Command modules are imported by a run-time specifier (see cmd/app.ts importSibling), which
+  // `deno compile` cannot follow on its own.
+  const includes = LAZY_MODULES.flatMap((m) => ["--include", m]);
+  const args = [
+    "compile",
+    "-A",
+    "--no-check",
+    ...includes,
+    "--target",
+    target,
+    "--output",
+    output,
+    "main.ts",
+  ];
   console.log(`deno ${args.join(" ")}`);
   const { success } = await new Deno.Command(Deno.execPath(), {
     args,
