@@ -14,6 +14,34 @@ export interface BackendDefinition {
 
 export const BACKENDS: BackendDefinition[] = [
   {
+    name: "wincred",
+    available: () => Deno.build.os === "windows",
+    open: async (o) => (await import("./wincred.ts")).openWincredKeystore(o),
+  },
+  {
+    name: "keychain",
+    available: () => Deno.build.os === "darwin",
+    open: async (o) => (await import("./keychain.ts")).openKeychainKeystore(o),
+  },
+  {
+    // Linux desktops: a session bus exists and libsecret is installed (no D-Bus round trip).
+    name: "secret-service",
+    available: async () => (await import("./session_bus.ts")).secretServiceAvailable(),
+    open: async (o) => (await import("./secret_service.ts")).openSecretServiceKeystore(o),
+  },
+  {
+    // A session bus exists and DISABLE_KWALLET != "1", as keyring decides.
+    name: "kwallet",
+    available: async () => (await import("./session_bus.ts")).kwalletAvailable(),
+    open: async () => (await import("./kwallet.ts")).openKWalletKeystore(),
+  },
+  {
+    // As aws-vault: offered everywhere but Windows; the binary is checked when opened.
+    name: "pass",
+    available: () => Deno.build.os !== "windows",
+    open: async (o) => (await import("./pass.ts")).openPassKeystore(o),
+  },
+  {
     name: "file",
     available: () => true,
     open: async (o) => (await import("./file.ts")).openFileKeystore(o),
