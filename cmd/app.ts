@@ -4,6 +4,7 @@
  */
 import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
 import { setDebug } from "../lib/log.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 import type { CommandModule, GlobalOptions } from "./command.ts";
 import { type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
 
@@ -152,15 +153,9 @@ function loadCommand(name: string): Promise<CommandModule> {
   return importSibling(name);
 }
 
-/**
- * Imports cmd/<name>.ts with a specifier built at run time, on purpose: `deno run` walks every
- * statically analysable import() of the program at start-up, which measured about 4 ms for the
- * whole command table, paid by every credential_process call. `deno compile` does not see these
- * imports, so scripts/build.ts includes LAZY_MODULES explicitly.
- */
+/** Imports cmd/<name>.ts without making Deno walk it at start-up (see lib/lazy_import.ts). */
 function importSibling<T>(name: string): Promise<T> {
-  const specifier = new URL(`./${name}.ts`, import.meta.url).href;
-  return import(specifier);
+  return importAtRunTime<T>(import.meta.url, `./${name}.ts`);
 }
 
 function findCommand(name: string): CommandEntry | undefined {

@@ -3,6 +3,7 @@
  * lazy opener (a backend's module, and any native library it binds, loads only when it is used).
  */
 import { UsageError } from "../lib/errors.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 import type { Keystore, KeystoreOptions } from "./keystore.ts";
 
 export interface BackendDefinition {
@@ -12,39 +13,60 @@ export interface BackendDefinition {
   open(options: KeystoreOptions): Promise<Keystore>;
 }
 
+type SessionBus = typeof import("./session_bus.ts");
+
+/** Backend modules, imported at run time (see lib/lazy_import.ts); scripts/build.ts includes them. */
+export const BACKEND_MODULES = [
+  "wincred",
+  "keychain",
+  "session_bus",
+  "secret_service",
+  "kwallet",
+  "pass",
+  "file",
+].map((m) => `keystore/${m}.ts`);
+
+function load<T>(module: string): Promise<T> {
+  return importAtRunTime<T>(import.meta.url, `./${module}.ts`);
+}
+
 export const BACKENDS: BackendDefinition[] = [
   {
     name: "wincred",
     available: () => Deno.build.os === "windows",
-    open: async (o) => (await import("./wincred.ts")).openWincredKeystore(o),
+    open: async (o) =>
+      (await load<typeof import("./wincred.ts")>("wincred")).openWincredKeystore(o),
   },
   {
     name: "keychain",
     available: () => Deno.build.os === "darwin",
-    open: async (o) => (await import("./keychain.ts")).openKeychainKeystore(o),
+    open: async (o) =>
+      (await load<typeof import("./keychain.ts")>("keychain")).openKeychainKeystore(o),
   },
   {
     // Linux desktops: a session bus exists and libsecret is installed (no D-Bus round trip).
     name: "secret-service",
-    available: async () => (await import("./session_bus.ts")).secretServiceAvailable(),
-    open: async (o) => (await import("./secret_service.ts")).openSecretServiceKeystore(o),
+    available: async () => (await load<SessionBus>("session_bus")).secretServiceAvailable(),
+    open: async (o) =>
+      (await load<typeof import("./secret_service.ts")>("secret_service"))
+        .openSecretServiceKeystore(o),
   },
   {
     // A session bus exists and DISABLE_KWALLET != "1", as keyring decides.
     name: "kwallet",
-    available: async () => (await import("./session_bus.ts")).kwalletAvailable(),
-    open: async () => (await import("./kwallet.ts")).openKWalletKeystore(),
+    available: async () => (await load<SessionBus>("session_bus")).kwalletAvailable(),
+    open: async () => (await load<typeof import("./kwallet.ts")>("kwallet")).openKWalletKeystore(),
   },
   {
     // As aws-vault: offered everywhere but Windows; the binary is checked when opened.
     name: "pass",
     available: () => Deno.build.os !== "windows",
-    open: async (o) => (await import("./pass.ts")).openPassKeystore(o),
+    open: async (o) => (await load<typeof import("./pass.ts")>("pass")).openPassKeystore(o),
   },
   {
     name: "file",
     available: () => true,
-    open: async (o) => (await import("./file.ts")).openFileKeystore(o),
+    open: async (o) => (await load<typeof import("./file.ts")>("file")).openFileKeystore(o),
   },
 ];
 
@@ -59,12 +81,15 @@ export async function availableBackendNames(): Promise<string[]> {
  * An unknown or unavailable name is a usage error in kingpin's words.
  */
 export async function openKeystore(name: string, options: KeystoreOptions): Promise<Keystore> {
+  // With --backend, probe only that backend; the full list is needed only for the default or
+  // for the error message.
+  const named = BACKENDS.find((b) => b.name === name);
+  if (named && await named.available()) return await named.open(options);
   const available = await availableBackendNames();
-  const chosen = name === "" ? available[0] : name;
-  if (!available.includes(chosen)) {
-    throw new UsageError(
-      `enum value must be one of ${available.join(",")}, got '${chosen}' (--backend)`,
-    );
+  if (name === "" && available.length > 0) {
+    return await BACKENDS.find((b) => b.name === available[0])!.open(options);
   }
-  return await BACKENDS.find((b) => b.name === chosen)!.open(options);
+  throw new UsageError(
+    `enum value must be one of ${available.join(",")}, got '${name}' (--backend)`,
+  );
 }

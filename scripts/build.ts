@@ -10,6 +10,7 @@
  * that variable itself, we only check that it is used sensibly.
  */
 import { LAZY_MODULES } from "../cmd/app.ts";
+import { BACKEND_MODULES } from "../keystore/registry.ts";
 
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -34,9 +35,9 @@ async function build(target: string): Promise<void> {
   const output = `dist/aws-vault-${target}${ext}`;
   // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
   // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
-  // Command modules are imported by a run-time specifier (see cmd/app.ts importSibling), which
-  // `deno compile` cannot follow on its own.
-  const includes = LAZY_MODULES.flatMap((m) => ["--include", m]);
+  // Modules imported by a run-time specifier (lib/lazy_import.ts), which `deno compile` cannot
+  // follow on its own.
+  const includes = [...LAZY_MODULES, ...BACKEND_MODULES].flatMap((m) => ["--include", m]);
   const args = [
     "compile",
     "-A",
