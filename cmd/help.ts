@@ -67,9 +67,9 @@ function argSyntax(a: ArgSpec): string {
 }
 
 function flagLines(flags: FlagSpec[], backendText: string): string[] {
-  const rows: [string, string][] = [["  --help", "Show context-sensitive help."]];
+  const rows: [string, string][] = [["      --help", "Show context-sensitive help."]];
   if (flags.some((f) => f.name === "debug")) {
-    rows.push(["  --version", "Show application version."]);
+    rows.push(["      --version", "Show application version."]);
   }
   for (const f of flags) {
     if (f.hidden) continue;
