@@ -7,7 +7,8 @@
  */
 import type { Credentials } from "../lib/credentials.ts";
 import { debug, maskKey } from "../lib/log.ts";
-import { AwsNetworkError, AwsServiceError, serviceErrorFromResponse } from "./aws_error.ts";
+import { AwsServiceError, serviceErrorFromResponse } from "./aws_error.ts";
+import { fetchAnswer, withOneRetry } from "./aws_http.ts";
 import type { ResolvedEndpoint } from "./endpoints.ts";
 import { child, parseXml, type XmlElement } from "./xml.ts";
 
@@ -16,10 +17,7 @@ export type QueryService = "sts" | "iam";
 const API_VERSIONS: Record<QueryService, string> = { sts: "2011-06-15", iam: "2010-05-08" };
 const SERVICE_TITLES: Record<QueryService, string> = { sts: "STS", iam: "IAM" };
 
-/** Default per-attempt timeout. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Default pause before the single retry. */
-export const DEFAULT_RETRY_DELAY_MS = 300;
+export { DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS } from "./aws_http.ts";
 
 export interface QueryRequest {
   service: QueryService;
@@ -51,22 +49,8 @@ export function queryBody(
  * without a result). Throws AwsServiceError for an AWS error answer and AwsNetworkError when
  * the endpoint cannot be reached or does not answer in time.
  */
-export async function queryAws(req: QueryRequest): Promise<XmlElement> {
-  try {
-    return await attempt(req);
-  } catch (err) {
-    if (!isRetryable(err)) throw err;
-    const delay = req.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
-    debug(`${operationName(req)}: retrying in ${delay}ms after: ${(err as Error).message}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    return await attempt(req);
-  }
-}
-
-function isRetryable(err: unknown): boolean {
-  if (err instanceof AwsServiceError) return err.retryable;
-  // A timeout already cost the user the full timeout: do not double it.
-  return err instanceof AwsNetworkError && !err.timedOut;
+export function queryAws(req: QueryRequest): Promise<XmlElement> {
+  return withOneRetry(operationName(req), req.retryDelayMs, () => attempt(req));
 }
 
 function operationName(req: QueryRequest): string {
@@ -99,35 +83,10 @@ async function attempt(req: QueryRequest): Promise<XmlElement> {
   const who = req.credentials ? `key ${maskKey(req.credentials.accessKeyId)}` : "unsigned";
   debug(`${operationName(req)}: POST ${url} (region ${req.endpoint.signingRegion}, ${who})`);
 
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const started = performance.now();
-  let status: number;
-  let statusText: string;
-  let text: string;
-  let requestId: string;
-  try {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: signedHeaders,
-      body,
-      signal: controller.signal,
-    });
-    status = res.status;
-    statusText = res.statusText;
-    requestId = res.headers.get("x-amzn-requestid") ?? "";
-    text = await res.text();
-  } catch (err) {
-    throw networkError(req, url, err, controller.signal.aborted, timeoutMs);
-  } finally {
-    clearTimeout(timer);
-  }
-  const elapsed = Math.round(performance.now() - started);
-  debug(
-    `${operationName(req)}: HTTP ${status} in ${elapsed}ms${
-      requestId ? `, request id ${requestId}` : ""
-    }`,
+  const { status, statusText, text, requestId } = await fetchAnswer(
+    operationName(req),
+    { method: "POST", url, headers: signedHeaders, body },
+    req.timeoutMs,
   );
 
   const operation = `${req.service}:${req.action}`;
@@ -157,32 +116,4 @@ async function attempt(req: QueryRequest): Promise<XmlElement> {
   }
   return child(root, `${req.action}Result`) ??
     { name: `${req.action}Result`, attributes: {}, children: [], text: "" };
-}
-
-function networkError(
-  req: QueryRequest,
-  url: string,
-  err: unknown,
-  timedOut: boolean,
-  timeoutMs: number,
-): AwsNetworkError {
-  const prefix = `operation error ${operationName(req)}`;
-  if (timedOut) {
-    return new AwsNetworkError(
-      url,
-      `${prefix}: no answer from ${url} within ${timeoutMs / 1000}s`,
-      true,
-    );
-  }
-  // Deno 2: TypeError "fetch failed" whose cause reads "error sending request for url (...):
-  // client error (Connect): tcp connect error: Connection refused (os error 111)".
-  const detail = err instanceof Error && err.cause instanceof Error
-    ? err.cause.message
-    : errorText(err);
-  const cause = detail.replace(/^error sending request for url \([^)]*\):\s*/, "");
-  return new AwsNetworkError(url, `${prefix}: request to ${url} failed: ${cause}`);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -18,7 +18,11 @@ import { SessionTokenProvider } from "./providers/session_token.ts";
 import { AssumeRoleProvider } from "./providers/assume_role.ts";
 import { WebIdentityProvider } from "./providers/web_identity.ts";
 import { CredentialProcessProvider } from "./providers/credential_process.ts";
+import { SSO_LOCK_TIMEOUT_MS, SsoRoleCredentialsProvider } from "./providers/sso.ts";
 import type { Env } from "./providers/sts_access.ts";
+import { OidcTokenCache } from "./oidc_token_cache.ts";
+import type { LockOptions } from "./lock.ts";
+import type { SessionType } from "../keystore/key_names.ts";
 
 /** AWS refuses role chaining (a role assumed with temporary credentials) beyond 1h. */
 export const ROLE_CHAINING_MAXIMUM_MS = 3_600_000;
@@ -94,7 +98,8 @@ export class ChainBuilder {
     const hasStored = this.options.storedKeys.has(p.name);
     if (hasStored || p.sourceProfile) return this.sourceWithSession(p, hasStored);
     if (p.ssoStartUrl !== "") {
-      throw new UserError(`profile ${p.name}: SSO (IAM Identity Center) is not supported yet`);
+      debug(`profile ${p.name}: using SSO role credentials`);
+      return this.sso(p);
     }
     if (p.webIdentityTokenFile !== "" || p.webIdentityTokenProcess !== "") {
       debug(`profile ${p.name}: using web identity`);
@@ -181,15 +186,30 @@ export class ChainBuilder {
     return undefined;
   }
 
+  /**
+   * §3.5: SSO role credentials, cached as `sso.GetRoleCredentials` with the start URL in the
+   * serial's place. Without the cache (rotate) the OIDC token is not cached either, as upstream.
+   */
+  private sso(p: ProfileConfig): CredentialsProvider {
+    const env = this.options.env;
+    if (this.options.disableCache) return new SsoRoleCredentialsProvider(p, { env });
+    const provider = new SsoRoleCredentialsProvider(p, {
+      env,
+      tokenCache: new OidcTokenCache(this.options.keystore),
+    });
+    return this.cached(provider, "sso.GetRoleCredentials", p.name, p.ssoStartUrl, {
+      env,
+      // A waiter must outlast the other process's device flow (a person approving in a browser).
+      timeoutMs: SSO_LOCK_TIMEOUT_MS,
+    });
+  }
+
   private cached(
     provider: CredentialsProvider,
-    type:
-      | "sts.GetSessionToken"
-      | "sts.AssumeRole"
-      | "sts.AssumeRoleWithWebIdentity"
-      | "credential_process",
+    type: SessionType,
     profileName: string,
     mfaSerial: string,
+    lock: LockOptions = { env: this.options.env },
   ): CredentialsProvider {
     if (this.options.disableCache) return provider;
     return new CachedSessionProvider({
@@ -197,7 +217,7 @@ export class ChainBuilder {
       meta: { type, profileName, mfaSerial },
       provider,
       minTtlMs: this.minTtlMs,
-      lock: { env: this.options.env },
+      lock,
     });
   }
 }

@@ -72,6 +72,21 @@ sso_region = us-east-1
 sso_account_id = 123456789012
 sso_role_name = Admin
 
+[profile sso-role]
+source_profile = sso
+role_arn = arn:aws:iam::22222222222:role/FromSso
+
+[profile sso-and-web]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Admin
+web_identity_token_file = /nonexistent
+role_arn = arn:aws:iam::22222222222:role/Web
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+
 [profile empty]
 region = eu-west-1
 `;
@@ -208,17 +223,12 @@ Deno.test("chain: web identity, credential_process, and credential_process as a 
   );
 });
 
-Deno.test("chain: errors for missing credentials, unknown profiles, SSO and bad --prompt", async () => {
+Deno.test("chain: errors for missing credentials, unknown profiles and bad --prompt", async () => {
   await assertRejects(() => chainFor("empty"), UserError, "profile empty: credentials missing");
   const err = await assertRejects(() => chainFor("nope"), UserError);
   assertEquals(
     /^profile nope not found in .*\/config and no credentials stored for it$/.test(err.message),
     true,
-  );
-  await assertRejects(
-    () => chainFor("sso"),
-    UserError,
-    "profile sso: SSO (IAM Identity Center) is not supported yet",
   );
   await assertRejects(
     () => chainFor("jonsmith", { base: emptyBase({ mfaPromptMethod: "bogus" }) }),
@@ -230,6 +240,24 @@ Deno.test("chain: errors for missing credentials, unknown profiles, SSO and bad 
     UsageError,
     "--prompt=pass (or AWS_VAULT_PROMPT=pass) has been removed",
   );
+});
+
+Deno.test("chain: SSO after the stored/source path and before web identity, cached by start URL", async () => {
+  assertEquals(
+    await chainFor("sso"),
+    "cache(sso.GetRoleCredentials,sso,mfa)<SsoRoleCredentialsProvider>",
+  );
+  // No role on top of SSO credentials: a second profile with source_profile assumes it.
+  assertEquals(
+    await chainFor("sso-role"),
+    "AssumeRole(sso-role 1h)<cache(sso.GetRoleCredentials,sso,mfa)<SsoRoleCredentialsProvider>>",
+  );
+  assertEquals(
+    await chainFor("sso-and-web"),
+    "cache(sso.GetRoleCredentials,sso-and-web,mfa)<SsoRoleCredentialsProvider>",
+  );
+  // rotate: neither role credentials nor the OIDC token are cached.
+  assertEquals(await chainFor("sso", { disableCache: true }), "SsoRoleCredentialsProvider");
 });
 
 Deno.test("chain: stored keys without a config section are enough", async () => {

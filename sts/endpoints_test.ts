@@ -238,3 +238,51 @@ Deno.test("no region: the SDK's error, naming the profile", () => {
     "sso_region",
   );
 });
+
+Deno.test("SSO endpoints: sso_region, AWS_ENDPOINT_URL_SSO(_OIDC), [services] sso / sso_oidc", () => {
+  const sso = (overrides: Partial<ProfileConfig>, env: Record<string, string>) => {
+    const profile = testProfile({ region: "us-east-1", ssoRegion: "eu-west-2", ...overrides });
+    return ["sso", "sso-oidc"].map((s) =>
+      resolveEndpoint(s as AwsServiceName, profile, { env: (n) => env[n] })
+    ).map((r) => `${r.url} ${r.signingRegion} ${r.source}`);
+  };
+  assertEquals(sso({}, {}), [
+    "https://portal.sso.eu-west-2.amazonaws.com eu-west-2 default",
+    "https://oidc.eu-west-2.amazonaws.com eu-west-2 default",
+  ]);
+  assertEquals(sso({ ssoRegion: "cn-north-1" }, {}), [
+    "https://portal.sso.cn-north-1.amazonaws.com.cn cn-north-1 default",
+    "https://oidc.cn-north-1.amazonaws.com.cn cn-north-1 default",
+  ]);
+  assertEquals(
+    sso({}, {
+      AWS_ENDPOINT_URL: "http://global",
+      AWS_ENDPOINT_URL_SSO: "http://portal",
+      AWS_ENDPOINT_URL_SSO_OIDC: "http://oidc",
+      AWS_ENDPOINT_URL_STS: "http://sts",
+    }),
+    ["http://portal eu-west-2 env-service", "http://oidc eu-west-2 env-service"],
+  );
+  assertEquals(sso({}, { AWS_ENDPOINT_URL: "http://global/" }), [
+    "http://global eu-west-2 env-global",
+    "http://global eu-west-2 env-global",
+  ]);
+  assertEquals(
+    sso({
+      endpointUrl: "http://profile",
+      serviceEndpointUrls: { sso: "http://cfg-portal", sso_oidc: "http://cfg-oidc" },
+    }, {}),
+    ["http://cfg-portal eu-west-2 config-service", "http://cfg-oidc eu-west-2 config-service"],
+  );
+  assertEquals(
+    sso({ endpointUrl: "http://profile", serviceEndpointUrls: { sts: "http://x" } }, {}),
+    [
+      "http://profile eu-west-2 config-global",
+      "http://profile eu-west-2 config-global",
+    ],
+  );
+  assertEquals(
+    sso({}, { AWS_ENDPOINT_URL: "http://global", AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" })[0],
+    "https://portal.sso.eu-west-2.amazonaws.com eu-west-2 default",
+  );
+});

@@ -491,7 +491,11 @@ Deno.test("engine: unknown profile, missing credentials and SSO give clear error
   const empty = await exportJson(s, ["empty"]);
   assertStringIncludes(empty.stderr, "profile empty: credentials missing");
   const sso = await exportJson(s, ["sso"]);
-  assertStringIncludes(sso.stderr, "profile sso: SSO (IAM Identity Center) is not supported yet");
+  assertStringIncludes(
+    sso.stderr,
+    "profile sso: sso_account_id and sso_role_name must be set to use sso_start_url",
+  );
+  assertEquals(s.fake.callCount(), 0);
   const badPrompt = await runCli(["--prompt", "nope", "export", "empty"], {
     home: s.home,
     env: s.env,

@@ -32,6 +32,8 @@
  * fake.session("ASIA...")                    // FakeSession: kind, arn, chain, mfaAuthenticated,
  *                                            //   tags, transitiveTagKeys, sourceIdentity, expiration
  * fake.state                                 // the raw FakeAwsState, for anything else
+ * fake.sso / fake.approveDevice(userCode)    // IAM Identity Center (SSO OIDC + portal):
+ *                                            //   see sso_actions.ts
  * ```
  *
  * Rules implemented: GetSessionToken/GetFederationToken need long-term keys; AssumeRole from any
@@ -55,10 +57,12 @@ import type { Credentials } from "../../lib/credentials.ts";
 import { authenticate, AwsFault, type Caller, claimedScope } from "./caller.ts";
 import { IAM_ACTIONS } from "./iam_actions.ts";
 import { FakeAwsState, type FakeCall, type FakeRole, type FakeSession } from "./state.ts";
+import { FakeSso } from "./sso_actions.ts";
 import { STS_ACTIONS } from "./sts_actions.ts";
 import { errorXml, IAM_NS, STS_NS, successXml } from "./xml_responses.ts";
 
 export type { FakeCall, FakeRole, FakeSession } from "./state.ts";
+export type { FakeSso } from "./sso_actions.ts";
 
 export interface FakeAwsOptions {
   /** Default "123456789012". */
@@ -108,6 +112,8 @@ const VERSIONS: Record<string, string> = { sts: "2011-06-15", iam: "2010-05-08" 
 export class FakeAws {
   readonly state: FakeAwsState;
   readonly url: string;
+  /** IAM Identity Center: SSO OIDC and the SSO portal (sso_actions.ts). */
+  readonly sso: FakeSso;
   #server: Deno.HttpServer<Deno.NetAddr>;
   #closing = new AbortController();
 
@@ -119,6 +125,12 @@ export class FakeAws {
       onListen: () => {},
     }, (req) => this.#handle(req));
     this.url = `http://127.0.0.1:${this.#server.addr.port}`;
+    this.sso = new FakeSso(this.state, this.url);
+  }
+
+  /** Approves an SSO device authorization, as the user would in the browser. */
+  approveDevice(userCode: string): void {
+    this.sso.approveDevice(userCode);
   }
 
   get accountId(): string {
@@ -248,6 +260,7 @@ export class FakeAws {
 
   async #handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
+    if (FakeSso.handles(req.method, url.pathname)) return await this.sso.handle(req);
     const body = new Uint8Array(await req.arrayBuffer());
     const params = Object.fromEntries(url.searchParams);
     const contentType = req.headers.get("content-type") ?? "";

@@ -82,7 +82,7 @@ export interface FakeSession {
 
 /** One received request, successful or not. */
 export interface FakeCall {
-  service: "sts" | "iam";
+  service: "sts" | "iam" | "sso-oidc" | "sso";
   action: string;
   /** All form/query parameters except Action and Version; secrets are kept (tests assert on them). */
   params: Record<string, string>;
