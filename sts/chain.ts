@@ -12,15 +12,9 @@ import type { Keystore } from "../keystore/keystore.ts";
 import type { AwsConfigFile } from "./config.ts";
 import { resolveProfile } from "./config.ts";
 import type { ProfileBaseConfig, ProfileConfig } from "./profile_config.ts";
-import { CachedSessionProvider, minTtlFromEnv, SessionStore } from "./session_cache.ts";
+import type { SessionStore } from "./session_cache.ts";
 import { isMasterCredentialsProvider, MasterCredentialsProvider } from "./providers/master.ts";
-import { SessionTokenProvider } from "./providers/session_token.ts";
-import { AssumeRoleProvider } from "./providers/assume_role.ts";
-import { WebIdentityProvider } from "./providers/web_identity.ts";
-import { CredentialProcessProvider } from "./providers/credential_process.ts";
-import { SSO_LOCK_TIMEOUT_MS, SsoRoleCredentialsProvider } from "./providers/sso.ts";
 import type { Env } from "./providers/sts_access.ts";
-import { OidcTokenCache } from "./oidc_token_cache.ts";
 import type { LockOptions } from "./lock.ts";
 import type { SessionType } from "../keystore/key_names.ts";
 
@@ -68,7 +62,7 @@ export async function getCredentialsProvider(req: CredentialsRequest): Promise<C
     disableSessionsForProfile: req.disableSessionsForProfile ?? "",
     env,
   });
-  return { profile, provider: builder.providerFor(profile) };
+  return { profile, provider: await builder.providerFor(profile) };
 }
 
 export interface ChainOptions {
@@ -81,29 +75,30 @@ export interface ChainOptions {
   env: Env;
 }
 
-/** aws-vault's TempCredentialsCreator: builds providers, remembering the chained MFA serial. */
+/**
+ * aws-vault's TempCredentialsCreator: builds providers, remembering the chained MFA serial.
+ * Each provider module is imported only when the chain uses it, so that the common paths (stored
+ * keys with --no-session, a cached session) do not load STS, SSO and process-running code.
+ */
 export class ChainBuilder {
   /** The serial used by a GetSessionToken further down the chain being built. */
   private chainedMfa = "";
-  private readonly store: SessionStore;
-  private readonly minTtlMs: number;
+  private store?: SessionStore;
 
-  constructor(readonly options: ChainOptions) {
-    this.store = new SessionStore(options.keystore);
-    this.minTtlMs = minTtlFromEnv(options.env);
-  }
+  constructor(readonly options: ChainOptions) {}
 
   /** §3.1: stored/source path, else SSO, else web identity, else credential_process. */
-  providerFor(p: ProfileConfig): CredentialsProvider {
+  async providerFor(p: ProfileConfig): Promise<CredentialsProvider> {
     const hasStored = this.options.storedKeys.has(p.name);
-    if (hasStored || p.sourceProfile) return this.sourceWithSession(p, hasStored);
+    if (hasStored || p.sourceProfile) return await this.sourceWithSession(p, hasStored);
     if (p.ssoStartUrl !== "") {
       debug(`profile ${p.name}: using SSO role credentials`);
-      return this.sso(p);
+      return await this.sso(p);
     }
     if (p.webIdentityTokenFile !== "" || p.webIdentityTokenProcess !== "") {
       debug(`profile ${p.name}: using web identity`);
-      return this.cached(
+      const { WebIdentityProvider } = await import("./providers/web_identity.ts");
+      return await this.cached(
         new WebIdentityProvider(p, this.options.env),
         "sts.AssumeRoleWithWebIdentity",
         p.name,
@@ -112,7 +107,8 @@ export class ChainBuilder {
     }
     if (p.credentialProcess !== "") {
       debug(`profile ${p.name}: using credential process`);
-      return this.cached(
+      const { CredentialProcessProvider } = await import("./providers/credential_process.ts");
+      return await this.cached(
         new CredentialProcessProvider(p.credentialProcess),
         "credential_process",
         p.name,
@@ -123,22 +119,28 @@ export class ChainBuilder {
   }
 
   /** §3.2: the source credentials, then AssumeRole or GetSessionToken on top. */
-  private sourceWithSession(p: ProfileConfig, hasStored: boolean): CredentialsProvider {
+  private async sourceWithSession(
+    p: ProfileConfig,
+    hasStored: boolean,
+  ): Promise<CredentialsProvider> {
     let source: CredentialsProvider;
     if (hasStored) {
       debug(`profile ${p.name}: using stored credentials`);
       source = new MasterCredentialsProvider(this.options.keystore, p.name);
     } else {
-      source = this.providerFor(p.sourceProfile!);
+      source = await this.providerFor(p.sourceProfile!);
     }
 
     if (p.roleArn !== "") {
       const chainedMfa = p.mfaSerial !== "" && p.mfaSerial === this.chainedMfa;
       const serial = chainedMfa ? "" : p.mfaSerial;
       debug(`profile ${p.name}: using AssumeRole${mfaDetails(chainedMfa, serial)}`);
+      const { AssumeRoleProvider } = await import("./providers/assume_role.ts");
       const provider = new AssumeRoleProvider(source, p, serial, this.options.env);
       // aws-vault caches a role session only when it was made with MFA.
-      return serial !== "" ? this.cached(provider, "sts.AssumeRole", p.name, serial) : provider;
+      return serial !== ""
+        ? await this.cached(provider, "sts.AssumeRole", p.name, serial)
+        : provider;
     }
 
     if (isMasterCredentialsProvider(source)) {
@@ -149,7 +151,8 @@ export class ChainBuilder {
         const duration = p.chainedFromProfile
           ? p.chainedGetSessionTokenDuration
           : p.nonChainedGetSessionTokenDuration;
-        return this.cached(
+        const { SessionTokenProvider } = await import("./providers/session_token.ts");
+        return await this.cached(
           new SessionTokenProvider(source, p, duration, this.options.env),
           "sts.GetSessionToken",
           p.name,
@@ -190,33 +193,41 @@ export class ChainBuilder {
    * §3.5: SSO role credentials, cached as `sso.GetRoleCredentials` with the start URL in the
    * serial's place. Without the cache (rotate) the OIDC token is not cached either, as upstream.
    */
-  private sso(p: ProfileConfig): CredentialsProvider {
+  private async sso(p: ProfileConfig): Promise<CredentialsProvider> {
     const env = this.options.env;
+    const { SSO_LOCK_TIMEOUT_MS, SsoRoleCredentialsProvider } = await import(
+      "./providers/sso.ts"
+    );
     if (this.options.disableCache) return new SsoRoleCredentialsProvider(p, { env });
+    const { OidcTokenCache } = await import("./oidc_token_cache.ts");
     const provider = new SsoRoleCredentialsProvider(p, {
       env,
       tokenCache: new OidcTokenCache(this.options.keystore),
     });
-    return this.cached(provider, "sso.GetRoleCredentials", p.name, p.ssoStartUrl, {
+    return await this.cached(provider, "sso.GetRoleCredentials", p.name, p.ssoStartUrl, {
       env,
       // A waiter must outlast the other process's device flow (a person approving in a browser).
       timeoutMs: SSO_LOCK_TIMEOUT_MS,
     });
   }
 
-  private cached(
+  private async cached(
     provider: CredentialsProvider,
     type: SessionType,
     profileName: string,
     mfaSerial: string,
     lock: LockOptions = { env: this.options.env },
-  ): CredentialsProvider {
+  ): Promise<CredentialsProvider> {
     if (this.options.disableCache) return provider;
+    const { CachedSessionProvider, minTtlFromEnv, SessionStore } = await import(
+      "./session_cache.ts"
+    );
+    this.store ??= new SessionStore(this.options.keystore);
     return new CachedSessionProvider({
       store: this.store,
       meta: { type, profileName, mfaSerial },
       provider,
-      minTtlMs: this.minTtlMs,
+      minTtlMs: minTtlFromEnv(this.options.env),
       lock,
     });
   }
