@@ -7,7 +7,6 @@ import { debug } from "../lib/log.ts";
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
-import { removeSessionsOfProfile } from "./profile_sessions.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -43,14 +42,17 @@ export async function run(ctx: CommandContext): Promise<number> {
     ? credentialsFromEnv()
     : await credentialsFromTerminal();
 
-  const { masterCredentialsItem } = await import("../keystore/credential_items.ts");
+  const [{ masterCredentialsItem }, { SessionStore }] = await Promise.all([
+    import("../keystore/credential_items.ts"),
+    import("../sts/session_cache.ts"),
+  ]);
   await keystore.set(
     masterCredentialsItem(profileName, { accessKeyId, secretAccessKey, sessionToken: "" }),
   );
   write(`Added credentials to profile ${JSON.stringify(profileName)} in vault\n`);
 
   // Sessions made from the old keys would outlive them; aws-vault ignores errors here too.
-  const removed = await removeSessionsOfProfile(keystore, profileName).catch((err) => {
+  const removed = await new SessionStore(keystore).removeForProfile(profileName).catch((err) => {
     debug(`Removing sessions of ${profileName} failed: ${(err as Error).message}`);
     return 0;
   });

@@ -3,7 +3,7 @@
  * mapping of errors to `aws-vault: error: ...` lines and exit codes.
  */
 import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
-import { setDebug } from "../lib/log.ts";
+import { debug, setDebug } from "../lib/log.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
 import type { CommandModule, GlobalOptions } from "./command.ts";
 import { type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
@@ -207,6 +207,8 @@ export async function runApp(argv: string[]): Promise<number> {
     }
     const global = globalOptions(parsed);
     setDebug(global.debug);
+    // aws-vault's first debug line (the Go binary names itself "aws-vault" here, whatever argv[0]).
+    debug(`aws-vault ${VERSION}`);
     const module = modules.get(parsed.command!)!;
     const code = await module.run({
       appName,

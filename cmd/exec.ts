@@ -129,15 +129,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     const opts: ServerExecOptions = {
       profile: session.profile,
       provider: session.provider,
-      config: session.config,
-      keystore: session.keystore,
-      base: session.base,
       lazy: modes.lazy,
       noEc2Proxy: ctx.flags.bool("no-ec2-proxy"),
       command,
       args,
       env,
-      debug: ctx.global.debug,
       showHelpMessages,
     };
     if (subshell) helpMessage(hint, showHelpMessages);

@@ -10,8 +10,6 @@ import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import type { ArgSpec, FlagSpec, ParsedFlags } from "./parser.ts";
 import type { CommandContext, GlobalOptions } from "./command.ts";
 import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
-import type { AwsConfigFile } from "../sts/config.ts";
-import type { Keystore } from "../keystore/keystore.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
 
@@ -86,9 +84,6 @@ export async function exportCredentials(ctx: CommandContext, format: ExportForma
 
 /** What exec and export need to get credentials for one profile. */
 export interface CredentialsSession {
-  config: AwsConfigFile;
-  keystore: Keystore;
-  base: ProfileBaseConfig;
   profile: ProfileConfig;
   provider: CredentialsProvider;
 }
@@ -133,7 +128,7 @@ export async function openCredentialsProvider(
       keystore,
       noSession,
     });
-    return { config, keystore, base, profile, provider };
+    return { profile, provider };
   } catch (err) {
     // aws-vault's wording for a profile it cannot build a provider for. Usage errors (a bad
     // --prompt) keep kingpin's format.

@@ -1,9 +1,10 @@
 /**
  * The output formats of `aws-vault export` (§9 of the behaviour notes), byte for byte: `env`,
  * `export-env`, `json` (the credential_process Version 1 document) and `ini` (go-ini output).
- * Pure functions: no I/O, no imports beyond the credentials type.
+ * Pure functions: no I/O.
  */
 import { type Credentials, iso8601 } from "../lib/credentials.ts";
+import { goHtmlEscape } from "../keystore/go_json.ts";
 
 export const EXPORT_FORMATS = ["env", "export-env", "json", "ini"] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
@@ -82,12 +83,4 @@ export function goIniValue(value: string): string {
   if (/[#;]/.test(value)) return "`" + value + "`";
   if (value.trim().length !== value.length) return `"${value}"`;
   return value;
-}
-
-/** Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings. */
-function goHtmlEscape(json: string): string {
-  return json.replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
-  );
 }

@@ -7,8 +7,8 @@
 import { UserError } from "../lib/errors.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
-import type { ProfileBaseConfig } from "../sts/profile_config.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
+import { baseConfigFromFlags } from "./export.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -64,13 +64,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     import("../sts/console_login.ts"),
   ]);
   const stdout = ctx.flags.bool("stdout");
-  const base: ProfileBaseConfig = {
-    region: ctx.flags.string("region"),
-    mfaToken: ctx.flags.string("mfa-token"),
-    mfaPromptMethod: ctx.global.prompt,
-    duration: ctx.flags.duration("duration"),
-    ssoUseStdout: stdout,
-  };
+  // login's --region, --mfa-token, --duration and --stdout mean what they mean for export.
+  const base = baseConfigFromFlags(ctx.flags, ctx.global);
   const url = await consoleLoginUrl({
     config: await loadConfigFile(),
     profileName: ctx.args.profile ?? "",

@@ -6,7 +6,6 @@
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
-import { removeSessionsOfProfile } from "./profile_sessions.ts";
 
 export const flags: FlagSpec[] = [
   { name: "force", short: "f", kind: "bool", help: "Force-remove the profile without a prompt" },
@@ -26,7 +25,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const keystore = await openCommandKeystore(ctx.global);
 
   if (ctx.flags.bool("sessions-only")) {
-    const n = await removeSessionsOfProfile(keystore, profileName);
+    const { SessionStore } = await import("../sts/session_cache.ts");
+    const n = await new SessionStore(keystore).removeForProfile(profileName);
     write(`Deleted ${n} sessions.\n`);
     return 0;
   }

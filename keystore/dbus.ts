@@ -156,7 +156,15 @@ class Writer {
 }
 
 function expect(cond: boolean, type: string, value: unknown): void {
-  if (!cond) throw new TypeError(`D-Bus: cannot marshal ${String(value)} as ${type}`);
+  // Only the kind of value: the values marshalled here include item JSON, i.e. secrets.
+  if (!cond) throw new TypeError(`D-Bus: cannot marshal a ${kindOf(value)} as ${type}`);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (value instanceof Uint8Array) return "byte array";
+  return typeof value;
 }
 
 function writeValue(w: Writer, type: string, value: DBusValue): void {

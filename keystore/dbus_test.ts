@@ -72,6 +72,9 @@ Deno.test("marshal and unmarshal round-trip every supported type", () => {
 
 Deno.test("marshal rejects values that do not fit the signature", () => {
   assertThrows(() => marshal("s", [1]), TypeError, "cannot marshal");
+  // The message names the kind of value, never the value (it may be a secret).
+  const err = assertThrows(() => marshal("u", ["secret-value"]), TypeError);
+  assertEquals(err.message, "D-Bus: cannot marshal a string as u");
   assertThrows(() => marshal("ay", [["x"]]), TypeError, "cannot marshal");
   assertThrows(() => marshal("(ii)", [[1]]), TypeError, "cannot marshal");
   assertThrows(() => marshal("ii", [1]), TypeError, "needs 2 values");

@@ -83,8 +83,9 @@ class FileKeystore implements Keystore {
     let item: Item;
     try {
       item = decodeItemJson(decoder.decode(plaintext));
-    } catch (err) {
-      throw new Error(`${path}: the decrypted item is not valid JSON: ${osMessage(err)}`);
+    } catch {
+      // Not the parser's message: V8 quotes the start of the bad input, which is decrypted data.
+      throw new Error(`${path}: the decrypted item is not valid item JSON`);
     }
     debug(`[keyring] Read item ${JSON.stringify(key)} from ${path}`);
     return item;

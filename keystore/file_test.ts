@@ -13,6 +13,7 @@ import {
 import { expandTilde, openFileKeystore } from "./file.ts";
 import { encodeFileName } from "./file_names.ts";
 import { encodeItemJson } from "./item_json.ts";
+import { encryptJwe } from "./jwe.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
 
 const PASSPHRASE = "test-passphrase";
@@ -166,6 +167,18 @@ Deno.test("a wrong passphrase fails with jose2go's text and changes nothing", as
     assert(!err.message.includes("\n"));
     assertNotIncludes(err.message, "not-the-passphrase");
     assertEquals(await snapshot(dir), before);
+  });
+});
+
+Deno.test("a decryptable item that is not item JSON fails without quoting its content", async () => {
+  await withTempDir(async (dir) => {
+    const secret = "wJalrXUtnFEMI/K7MDENG";
+    for (const plaintext of [`${secret} is not JSON`, `{"Data":"${secret}"`]) {
+      await Deno.writeTextFile(`${dir}/alice`, await encryptJwe(enc.encode(plaintext), PASSPHRASE));
+      const err = await assertRejects(() => open(dir).then((ks) => ks.get("alice")));
+      assertEquals(err.message, `${dir}/alice: the decrypted item is not valid item JSON`);
+      assertNotIncludes(err.message, secret.slice(0, 4));
+    }
   });
 });
 

@@ -2,7 +2,15 @@
 
 /** JSON.stringify plus Go's HTML-safe escapes of `<`, `>`, `&`, U+2028 and U+2029. */
 export function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(
+  return goHtmlEscape(JSON.stringify(value));
+}
+
+/**
+ * Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; applied to the
+ * output of JSON.stringify (those characters only ever occur inside strings there).
+ */
+export function goHtmlEscape(json: string): string {
+  return json.replace(
     /[<>&\u2028\u2029]/g,
     (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
   );

@@ -5,6 +5,7 @@
  * stdout: secrets never appear in a child's argv. keys() walks the store directory for `*.gpg`.
  */
 import { debug } from "../lib/log.ts";
+import { findExecutable } from "../lib/which.ts";
 import { decodeItemJson, encodeItemJson } from "./item_json.ts";
 import {
   type Item,
@@ -16,11 +17,6 @@ import {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** pass runs everywhere but Windows; the binary itself is checked when the backend is opened. */
-export function passAvailable(): boolean {
-  return Deno.build.os !== "windows";
-}
 
 /**
  * The store directory: the configured one, else `$PASSWORD_STORE_DIR` (even when empty, as Go's
@@ -233,25 +229,11 @@ function unavailable(passCmd: string): KeystoreUnavailableError {
   );
 }
 
-/** Whether `cmd` names an executable file, directly or through PATH. */
-async function findExecutable(cmd: string): Promise<boolean> {
-  const candidates = cmd.includes("/")
-    ? [cmd]
-    : (Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "").map((d) => `${d}/${cmd}`);
-  for (const path of candidates) {
-    try {
-      const info = await Deno.stat(path);
-      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return true;
-    } catch {
-      // Not here; try the next PATH entry.
-    }
-  }
-  return false;
-}
-
 /** Opens the pass backend; fails with one line when the pass program cannot be found. */
-export async function openPassKeystore(options: KeystoreOptions): Promise<Keystore> {
+export function openPassKeystore(options: KeystoreOptions): Promise<Keystore> {
   const passCmd = options.passCmd === "" ? "pass" : options.passCmd;
-  if (!(await findExecutable(passCmd))) throw unavailable(passCmd);
-  return new PassKeystore(passCmd, resolvePassDir(options.passDir), options.passPrefix);
+  if (findExecutable(passCmd) === undefined) return Promise.reject(unavailable(passCmd));
+  return Promise.resolve(
+    new PassKeystore(passCmd, resolvePassDir(options.passDir), options.passPrefix),
+  );
 }

@@ -12,7 +12,6 @@ import {
   firstMeaningfulLine,
   keyFromEntryPath,
   openPassKeystore,
-  passAvailable,
   passEntryName,
   resolvePassDir,
 } from "./pass.ts";
@@ -79,10 +78,6 @@ Deno.test("firstMeaningfulLine picks gpg's error, not its chatter", () => {
   assertEquals(firstMeaningfulLine("\nsomething odd\n"), "something odd");
   assertEquals(firstMeaningfulLine(""), "");
   assertEquals(firstMeaningfulLine("x".repeat(400)).length, 300);
-});
-
-Deno.test("passAvailable everywhere but Windows", () => {
-  assertEquals(passAvailable(), Deno.build.os !== "windows");
 });
 
 Deno.test("opening with a missing pass program fails with one clear line", async () => {

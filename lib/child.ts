@@ -55,29 +55,16 @@ const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
  * worded like Go's os/exec errors, which aws-vault prints.
  */
 export async function runChild(opts: ChildOptions): Promise<number> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(opts.command, {
-      args: opts.args,
-      env: opts.env,
-      clearEnv: true,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-  } catch (err) {
-    throw new UserError(spawnErrorMessage(opts.command, err));
-  }
-  debug(`Started child process ${opts.command} (pid ${child.pid})`);
-
+  // Listen before spawning: the child may act at once (a supervisor may signal us as soon as it
+  // sees the child), and a signal that arrived before our listener would kill us with the
+  // default action and orphan the child. Signals that come before the child exists are held.
+  let child: Deno.ChildProcess | undefined;
+  const early: Deno.Signal[] = [];
   const listeners: Array<[Deno.Signal, () => void]> = [];
   for (const signal of FORWARDED_SIGNALS) {
     const forward = () => {
-      try {
-        child.kill(signal);
-      } catch {
-        // The child already exited; its status is about to be collected.
-      }
+      if (child === undefined) early.push(signal);
+      else deliver(child, signal);
     };
     try {
       Deno.addSignalListener(signal, forward);
@@ -87,10 +74,31 @@ export async function runChild(opts: ChildOptions): Promise<number> {
     }
   }
   try {
-    const status = await child.status;
-    return exitCodeOf(status);
+    try {
+      child = new Deno.Command(opts.command, {
+        args: opts.args,
+        env: opts.env,
+        clearEnv: true,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (err) {
+      throw new UserError(spawnErrorMessage(opts.command, err));
+    }
+    debug(`Started child process ${opts.command} (pid ${child.pid})`);
+    for (const signal of early) deliver(child, signal);
+    return exitCodeOf(await child.status);
   } finally {
     for (const [signal, forward] of listeners) Deno.removeSignalListener(signal, forward);
+  }
+}
+
+function deliver(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // The child already exited; its status is about to be collected.
   }
 }
 

@@ -1,8 +1,9 @@
-import { assert, assertEquals, assertRejects } from "../tests/assert.ts";
+import { assertEquals, assertRejects } from "../tests/assert.ts";
 import { UserError } from "./errors.ts";
 import { exitCodeOf, runChild, spawnErrorMessage } from "./child.ts";
 
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+const CHILD_TS = new URL("./child.ts", import.meta.url).href;
 
 Deno.test("runChild passes the exit code through", async () => {
   assertEquals(await runChild({ command: "sh", args: ["-c", "exit 7"], env: { PATH } }), 7);
@@ -47,19 +48,39 @@ Deno.test("runChild: unknown command is a Go-worded UserError", async () => {
   );
 });
 
-Deno.test("runChild forwards SIGTERM to the child", async () => {
+Deno.test("runChild forwards SIGTERM, even one that arrives as soon as the child runs", async () => {
+  // In a separate process: `deno test --parallel` runs every test file in this one process, so
+  // signalling ourselves would also reach the children of other files' tests.
   const dir = await Deno.makeTempDir();
+  const pidFile = `${dir}/child-pid`;
   try {
-    const ready = `${dir}/ready`;
     const marker = `${dir}/marker`;
-    const script = `trap 'echo got-term > "${marker}"; exit 0' TERM; echo > "${ready}"; ` +
-      `while :; do sleep 0.05; done`;
-    const running = runChild({ command: "sh", args: ["-c", script], env: { PATH } });
-    await waitForFile(ready);
-    Deno.kill(Deno.pid, "SIGTERM");
-    assertEquals(await running, 0);
+    // The child signals its parent (the runChild process) before anything else, so the parent
+    // must already be listening when the child starts; otherwise SIGTERM kills the parent (143)
+    // and leaves the child behind.
+    const script = `echo $$ > "${pidFile}"; trap 'echo got-term > "${marker}"; exit 0' TERM; ` +
+      `kill -TERM $PPID; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 99`;
+    const program = `import { runChild } from ${JSON.stringify(CHILD_TS)};
+      Deno.exit(await runChild({ command: "sh", args: ["-c", ${JSON.stringify(script)}],
+        env: { PATH: ${JSON.stringify(PATH)} } }));`;
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", program],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assertEquals(code, 0);
     assertEquals(await Deno.readTextFile(marker), "got-term\n");
   } finally {
+    // If forwarding failed, the child is still looping: stop it.
+    const pid = Number((await Deno.readTextFile(pidFile).catch(() => "")).trim());
+    if (pid > 0) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -72,15 +93,3 @@ Deno.test("exitCodeOf and spawnErrorMessage", () => {
     "fork/exec /etc: permission denied",
   );
 });
-
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  assert(false, `timed out waiting for ${path}`);
-}

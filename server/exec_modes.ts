@@ -9,7 +9,7 @@
  * SDK a clear error instead.
  */
 import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
-import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
+import type { ProfileConfig } from "../sts/profile_config.ts";
 import { errorMessage, UserError } from "../lib/errors.ts";
 import { debug, isDebug } from "../lib/log.ts";
 import { runChild } from "../lib/child.ts";
@@ -20,10 +20,6 @@ export interface ServerExecOptions {
   profile: ProfileConfig;
   /** The profile's provider chain (session cache included). */
   provider: CredentialsProvider;
-  /** Passed by exec for completeness; the servers do not need them. */
-  config?: unknown;
-  keystore?: unknown;
-  base?: ProfileBaseConfig;
   /** Fetch credentials on the first request instead of before starting the child. */
   lazy: boolean;
   /** With --ec2-server: do not start the root proxy on 169.254.169.254:80. */
@@ -32,7 +28,6 @@ export interface ServerExecOptions {
   args: string[];
   /** The child environment without credentials (§6.1 step 3). */
   env: Record<string, string>;
-  debug?: boolean;
   /** Print the mode's hint on stderr (interactive subshell) instead of the debug log. */
   showHelpMessages?: boolean;
 }

@@ -154,8 +154,9 @@ export async function requestSigninToken(prefix: string, creds: Credentials): Pr
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
-  } catch (err) {
-    throw new UserError(`getSigninToken returned invalid JSON: ${(err as Error).message}`);
+  } catch {
+    // Not the parser's message: V8 quotes the start of the body, which may hold the token.
+    throw new UserError("getSigninToken returned invalid JSON");
   }
   const token = parsed !== null && typeof parsed === "object"
     ? (parsed as Record<string, unknown>).SigninToken

@@ -24,14 +24,18 @@ Deno.test("lock: a second process waits until the first releases, and a dead hol
   const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
   try {
     const lockModule = new URL("./lock.ts", import.meta.url).href;
-    // The child takes the lock, says so, and holds it for 700 ms.
+    // The child takes the lock, says so, holds it a while and writes a marker just before it
+    // lets go. Holding the lock ourselves proves the wait only if the marker is already there
+    // (an ordering check, not a timing one, so a slow machine cannot make it fail).
+    const marker = `${dir}/released`;
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "eval",
         `import { withLock } from "${lockModule}";
          await withLock("shared", async () => {
            console.log("locked");
-           await new Promise((r) => setTimeout(r, 700));
+           await new Promise((r) => setTimeout(r, 300));
+           await Deno.writeTextFile(${JSON.stringify(marker)}, "");
          }, { dir: ${JSON.stringify(dir)} });`,
       ],
       stdout: "piped",
@@ -40,10 +44,12 @@ Deno.test("lock: a second process waits until the first releases, and a dead hol
     const reader = child.stdout.getReader();
     const { value } = await reader.read();
     assertEquals(new TextDecoder().decode(value).trim(), "locked");
-    const started = Date.now();
-    await withLock("shared", () => Promise.resolve(), { dir });
-    const waited = Date.now() - started;
-    assert(waited >= 300, `waited only ${waited} ms for the other process`);
+    const markerSeen = await withLock(
+      "shared",
+      () => Deno.stat(marker).then(() => true, () => false),
+      { dir },
+    );
+    assert(markerSeen, "got the lock while the other process still held it");
     reader.releaseLock();
     await child.stdout.cancel();
     assertEquals((await child.status).success, true);
@@ -85,7 +91,7 @@ Deno.test("lock: gives up waiting after the timeout and runs unlocked", async ()
         `import { withLock } from "${lockModule}";
          await withLock("stuck", async () => {
            console.log("locked");
-           await new Promise((r) => setTimeout(r, 1_500));
+           await new Promise((r) => setTimeout(r, 60_000));
          }, { dir: ${JSON.stringify(dir)} });`,
       ],
       stdout: "piped",
@@ -95,8 +101,11 @@ Deno.test("lock: gives up waiting after the timeout and runs unlocked", async ()
     await reader.read();
     const t = Date.now();
     const result = await withLock("stuck", () => Promise.resolve(42), { dir, timeoutMs: 300 });
+    const waited = Date.now() - t;
     assertEquals(result, 42);
-    assert(Date.now() - t < 2_500);
+    // The holder never lets go, so we ran only because the wait timed out (and not much later).
+    assert(waited >= 250 && waited < 5_000, `waited ${waited} ms`);
+    child.kill("SIGKILL");
     reader.releaseLock();
     await child.stdout.cancel();
     await child.status;

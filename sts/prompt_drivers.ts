@@ -5,6 +5,7 @@
  */
 import { UsageError, UserError } from "../lib/errors.ts";
 import { promptTerminal } from "../lib/tty.ts";
+import { findExecutable } from "../lib/which.ts";
 
 /** The drivers that run an external program, with the binary each needs. */
 const BINARY_DRIVERS: Record<string, string> = {
@@ -30,27 +31,7 @@ export function mfaPromptMessage(mfaSerial: string): string {
 
 /** Whether `binary` is an executable file in one of the PATH directories. */
 export function onPath(binary: string, env: Env = processEnv): boolean {
-  return which(binary, env) !== undefined;
-}
-
-/** The full path of `binary` on PATH, or undefined. */
-export function which(binary: string, env: Env = processEnv): string | undefined {
-  const windows = Deno.build.os === "windows";
-  const dirs = (env("PATH") ?? "").split(windows ? ";" : ":").filter((d) => d !== "");
-  const names = windows ? [binary, `${binary}.exe`] : [binary];
-  for (const dir of dirs) {
-    for (const name of names) {
-      try {
-        const info = Deno.statSync(`${dir}/${name}`);
-        if (info.isFile && (windows || ((info.mode ?? 0o111) & 0o111) !== 0)) {
-          return `${dir}/${name}`;
-        }
-      } catch {
-        // Not in this directory.
-      }
-    }
-  }
-  return undefined;
+  return findExecutable(binary, env) !== undefined;
 }
 
 /** The drivers usable on this machine, sorted alphabetically as aws-vault lists them. */
@@ -177,17 +158,17 @@ async function runDriver(
 ): Promise<string> {
   let output: Deno.CommandOutput;
   try {
-    output = await new Deno.Command(which(binary, env) ?? binary, {
+    output = await new Deno.Command(findExecutable(binary, env) ?? binary, {
       args,
       stdin: "null",
       stdout: "piped",
       stderr: "inherit",
     }).output();
   } catch (err) {
-    throw new UserError(`${errorPrefix || `${binary}: `}${(err as Error).message}`);
+    throw new UserError(`${errorPrefix}${(err as Error).message}`);
   }
   if (!output.success) {
-    throw new UserError(`${errorPrefix || `${binary}: `}exit status ${output.code}`);
+    throw new UserError(`${errorPrefix}exit status ${output.code}`);
   }
   return new TextDecoder().decode(output.stdout).trim();
 }

@@ -88,6 +88,15 @@ Deno.test("cli: --version prints the version on stderr and exits 0", async () =>
   });
 });
 
+Deno.test("cli: --debug starts with aws-vault's version line in Go's log format", async () => {
+  await withHome(async (h) => {
+    const r = await cli(h, ["--debug", "list", "--profiles"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stderr, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d aws-vault v\S+\n/);
+    assertStringIncludes(r.stderr.split("\n")[0], ` aws-vault ${VERSION}`);
+  });
+});
+
 Deno.test("cli: --help, no command, and help <command> print usage on stderr", async () => {
   await withHome(async (h) => {
     const help = await cli(h, ["--help"]);

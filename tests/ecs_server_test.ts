@@ -179,7 +179,8 @@ Deno.test("exec --ecs-server: SIGTERM to aws-vault reaches the child", async () 
     const ready = `${h.home}/ready`;
     const marker = `${h.home}/marker`;
     const script = `trap 'echo term > "${marker}"; exit 9' TERM; echo > "${ready}"; ` +
-      "while :; do sleep 0.05; done";
+      // Bounded (30 s), so that a lost signal fails the test instead of hanging it forever.
+      "i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 99";
     const [exe, ...pre] = cliCommand();
     const proc = new Deno.Command(exe, {
       args: [...pre, "exec", "--ecs-server", "dev", "--", "sh", "-c", script],

@@ -279,7 +279,8 @@ Deno.test("exec forwards SIGTERM to the child and returns its exit code", async 
     const ready = `${f.home}/ready`;
     const marker = `${f.home}/marker`;
     const script = `trap 'echo term > "${marker}"; exit 0' TERM; echo > "${ready}"; ` +
-      "while :; do sleep 0.05; done";
+      // Bounded (30 s), so that a lost signal fails the test instead of hanging it forever.
+      "i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 99";
     const [exe, ...pre] = cliCommand();
     const child = new Deno.Command(exe, {
       args: [...pre, "exec", "-n", "team/dev", "--", "sh", "-c", script],

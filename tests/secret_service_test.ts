@@ -396,10 +396,6 @@ Deno.test("secret-service: a hung daemon times out instead of hanging", async ()
   }
 });
 
-Deno.test({
-  name: "secret-service: stop the shared daemon",
-  // The daemon was started when the module loaded, outside any test.
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () => env.cleanup(),
-});
+// The daemon was started when the module loaded, outside any test; stop it after the last one
+// (also when tests are filtered out or fail, which a final "test" would not guarantee).
+Deno.test.afterAll(() => env.cleanup());
