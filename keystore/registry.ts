@@ -90,6 +90,6 @@ export async function openKeystore(name: string, options: KeystoreOptions): Prom
     return await BACKENDS.find((b) => b.name === available[0])!.open(options);
   }
   throw new UsageError(
-    `enum value must be one of ${available.join(",")}, got '${name}' (--backend)`,
+    `--backend value must be one of ${available.join(",")}, got '${name}'`,
   );
 }

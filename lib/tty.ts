@@ -22,7 +22,13 @@ export async function promptTerminal(message: string, opts: PromptOptions): Prom
       `no terminal available to ask "${message.trim()}" (${TTY_PATH} cannot be opened)`,
     );
   }
-  const restore = opts.echo ? undefined : await disableEcho();
+  let restore: (() => void) | undefined;
+  try {
+    restore = opts.echo ? undefined : await disableEcho();
+  } catch (err) {
+    tty.close();
+    throw err;
+  }
   const onInterrupt = () => {
     restore?.();
     Deno.exit(130);
@@ -58,13 +64,19 @@ async function readLine(file: Deno.FsFile): Promise<string> {
   return new TextDecoder().decode(new Uint8Array(chunks)).replace(/\r$/, "");
 }
 
-/** Turns terminal echo off; returns a synchronous function that turns it back on. */
+/**
+ * Turns terminal echo off; returns a synchronous function that turns it back on. Refuses to go on
+ * when echo cannot be turned off, rather than showing the secret as it is typed. (Windows: the
+ * console's line input does not go through stty; echo is left as the console has it.)
+ */
 async function disableEcho(): Promise<(() => void) | undefined> {
   if (Deno.build.os === "windows") return undefined;
   const stty = (arg: string) =>
     new Deno.Command("/bin/sh", { args: ["-c", `stty ${arg} < /dev/tty`], stderr: "null" });
   const { success } = await stty("-echo").output();
-  if (!success) return undefined;
+  if (!success) {
+    throw new UserError("cannot turn off terminal echo (stty -echo failed) to ask for a secret");
+  }
   return () => {
     stty("echo").outputSync();
   };

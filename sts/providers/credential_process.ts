@@ -36,10 +36,9 @@ export function parseCredentialProcessOutput(
   let raw: unknown;
   try {
     raw = JSON.parse(stdout);
-  } catch (err) {
-    throw new UserError(
-      `invalid JSON format from command "${commandLine}": ${(err as Error).message}`,
-    );
+  } catch {
+    // Not the parser's message: it quotes the start of the output, which holds the secret key.
+    throw new UserError(`invalid JSON format from command "${commandLine}": not valid JSON`);
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new UserError(`invalid JSON format from command "${commandLine}": not a JSON object`);
