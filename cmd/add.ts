@@ -7,6 +7,7 @@ import { debug } from "../lib/log.ts";
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
+import { printOut } from "./output.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -49,14 +50,14 @@ export async function run(ctx: CommandContext): Promise<number> {
   await keystore.set(
     masterCredentialsItem(profileName, { accessKeyId, secretAccessKey, sessionToken: "" }),
   );
-  write(`Added credentials to profile ${JSON.stringify(profileName)} in vault\n`);
+  await printOut(`Added credentials to profile ${JSON.stringify(profileName)} in vault\n`);
 
   // Sessions made from the old keys would outlive them; aws-vault ignores errors here too.
   const removed = await new SessionStore(keystore).removeForProfile(profileName).catch((err) => {
     debug(`Removing sessions of ${profileName} failed: ${(err as Error).message}`);
     return 0;
   });
-  if (removed > 0) write(`Deleted ${removed} existing sessions.\n`);
+  if (removed > 0) await printOut(`Deleted ${removed} existing sessions.\n`);
 
   if (ctx.flags.bool("add-config") && !config.hasProfile(profileName)) {
     debug(`Adding profile ${profileName} to config at ${config.path}`);
@@ -88,8 +89,4 @@ async function credentialsFromTerminal(): Promise<
     .trim();
   if (secretAccessKey === "") throw new UserError("Missing value for the Secret Access Key");
   return { accessKeyId, secretAccessKey };
-}
-
-function write(text: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(text));
 }

@@ -31,7 +31,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     removed += await store.removeAllOidcTokens();
   } else {
     removed = await store.removeForProfile(profileName);
-    const startUrl = ssoStartUrlOf(configModule, config, profileName);
+    const startUrl = configModule.resolvedSsoStartUrl(config, profileName);
     if (startUrl !== "") {
       const key = keyNames.oidcKey(startUrl);
       if ((await keystore.keys()).includes(key) && await store.removeKey(key)) removed++;
@@ -39,26 +39,4 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   console.log(`Cleared ${removed} sessions.`);
   return 0;
-}
-
-/** The profile's resolved sso_start_url (through sso_session), or "" if it has none. */
-function ssoStartUrlOf(
-  configModule: typeof import("../sts/config.ts"),
-  config: import("../sts/config.ts").AwsConfigFile,
-  profileName: string,
-): string {
-  if (!config.hasProfile(profileName)) return "";
-  try {
-    const base = {
-      region: "",
-      mfaToken: "",
-      mfaPromptMethod: "",
-      duration: 0,
-      ssoUseStdout: false,
-    };
-    return configModule.resolveProfile(config, profileName, base).ssoStartUrl;
-  } catch {
-    // A profile that does not resolve (a loop, bad session_tags) has no token we could find.
-    return "";
-  }
 }

@@ -12,6 +12,7 @@ import type { CommandContext, GlobalOptions } from "./command.ts";
 import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
+import { printOut } from "./output.ts";
 
 /** The flags export shares with exec (same names, shorts and help as aws-vault). */
 export const CREDENTIAL_FLAGS: FlagSpec[] = [
@@ -79,7 +80,7 @@ export async function exportCredentials(ctx: CommandContext, format: ExportForma
   const session = await openCredentialsProvider(ctx, ctx.flags.bool("no-session"));
   const creds = await retrieveCredentials(session.provider, ctx.args.profile);
   const text = formatCredentials(format, ctx.args.profile, creds, session.profile.region);
-  await writeAll(Deno.stdout, new TextEncoder().encode(text));
+  await printOut(text);
 }
 
 /** What exec and export need to get credentials for one profile. */
@@ -147,9 +148,4 @@ export async function retrieveCredentials(
   } catch (err) {
     throw new UserError(`Failed to get credentials for ${profileName}: ${errorMessage(err)}`);
   }
-}
-
-async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint8Array) {
-  let off = 0;
-  while (off < data.length) off += await w.write(data.subarray(off));
 }

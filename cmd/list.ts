@@ -11,11 +11,12 @@ import {
   parseSessionKey,
   type SessionKey,
 } from "../keystore/key_names.ts";
-import type { AwsConfigFile } from "../sts/config.ts";
+import { type AwsConfigFile, resolvedSsoStartUrl } from "../sts/config.ts";
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { renderTable } from "./tab_writer.ts";
+import { printOut } from "./output.ts";
 
 export const flags: FlagSpec[] = [
   { name: "profiles", kind: "bool", help: "Show only the profile names" },
@@ -37,16 +38,16 @@ export async function run(ctx: CommandContext): Promise<number> {
   const now = Date.now();
 
   // --credentials, then --profiles, then --sessions, as aws-vault checks them.
-  if (ctx.flags.bool("credentials")) return printLines(credentialNames);
-  if (ctx.flags.bool("profiles")) return printLines(config.profileNames());
+  if (ctx.flags.bool("credentials")) return await printLines(credentialNames);
+  if (ctx.flags.bool("profiles")) return await printLines(config.profileNames());
   if (ctx.flags.bool("sessions")) {
-    return printLines([
+    return await printLines([
       ...oidcUrls.map((u) => OIDC_PREFIX + u),
       ...sessions.map((s) => sessionLabel(s, now)),
     ]);
   }
 
-  write(renderTable(tableRows(config, credentialNames, oidcUrls, sessions, now), {
+  await printOut(renderTable(tableRows(config, credentialNames, oidcUrls, sessions, now), {
     minWidth: 25,
     padding: 2,
   }));
@@ -73,7 +74,7 @@ export function tableRows(
     const labels: string[] = [];
     // aws-vault v7.2.0 never shows a token here (its OIDC Has() looks up the wrong key); we show
     // the token of the profile's own start URL, as the maintained fork does.
-    const startUrl = ownStartUrl(config, profileName);
+    const startUrl = resolvedSsoStartUrl(config, profileName);
     if (startUrl !== "" && oidcUrls.includes(startUrl)) {
       labels.push(OIDC_PREFIX + startUrl);
       shownOidc.add(startUrl);
@@ -107,23 +108,7 @@ export function sessionLabel(session: SessionKey, now: number): string {
   return `${session.type}:${formatDuration(remaining)}`;
 }
 
-/** The SSO start URL set in the profile's own section (inline or through its sso_session). */
-function ownStartUrl(config: AwsConfigFile, profileName: string): string {
-  const section = config.profileSection(profileName);
-  if (!section) return "";
-  const inline = section.values.get("sso_start_url") ?? "";
-  const sessionName = section.values.get("sso_session") ?? "";
-  if (sessionName !== "") {
-    return config.ssoSessionSection(sessionName)?.values.get("sso_start_url") ?? inline;
-  }
-  return inline;
-}
-
-function printLines(lines: string[]): number {
-  write(lines.map((l) => l + "\n").join(""));
+async function printLines(lines: string[]): Promise<number> {
+  await printOut(lines.map((l) => l + "\n").join(""));
   return 0;
-}
-
-function write(text: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(text));
 }

@@ -9,6 +9,7 @@ import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { baseConfigFromFlags } from "./export.ts";
+import { printOut } from "./output.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -76,7 +77,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
 
   if (stdout) {
-    await writeAll(new TextEncoder().encode(url + "\n"));
+    await printOut(url + "\n");
     return 0;
   }
   const { openBrowser } = await import("../lib/browser.ts");
@@ -88,9 +89,4 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new UserError(`Failed to open ${url}: ${(err as Error).message}`);
   }
   return 0;
-}
-
-async function writeAll(bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
 }

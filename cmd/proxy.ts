@@ -7,6 +7,7 @@ import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
 import { errorMessage } from "../lib/errors.ts";
+import { DEFAULT_TARGET_PORT } from "../server/ec2_proxy.ts";
 
 export const flags: FlagSpec[] = [
   { name: "stop", kind: "bool", help: "Stop the proxy" },
@@ -14,7 +15,7 @@ export const flags: FlagSpec[] = [
     name: "target-port",
     kind: "string",
     help: "Port of the metadata server on 127.0.0.1 (set by exec --ec2-server)",
-    default: "9099",
+    default: String(DEFAULT_TARGET_PORT),
     hidden: true,
     placeholder: "PORT",
   },

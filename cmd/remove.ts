@@ -6,6 +6,7 @@
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
+import { printOut } from "./output.ts";
 
 export const flags: FlagSpec[] = [
   { name: "force", short: "f", kind: "bool", help: "Force-remove the profile without a prompt" },
@@ -27,7 +28,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.flags.bool("sessions-only")) {
     const { SessionStore } = await import("../sts/session_cache.ts");
     const n = await new SessionStore(keystore).removeForProfile(profileName);
-    write(`Deleted ${n} sessions.\n`);
+    await printOut(`Deleted ${n} sessions.\n`);
     return 0;
   }
 
@@ -40,10 +41,6 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   // A missing item surfaces the backend's own error, as aws-vault shows it.
   await keystore.remove(profileName);
-  write("Deleted credentials.\n");
+  await printOut("Deleted credentials.\n");
   return 0;
-}
-
-function write(text: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(text));
 }

@@ -2,6 +2,7 @@
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
+import { emptyBaseConfig } from "../sts/profile_config.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -30,13 +31,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   await rotate({
     config,
     profileName: ctx.args.profile,
-    base: {
-      region: "",
-      mfaToken: "",
-      mfaPromptMethod: ctx.global.prompt,
-      duration: 0,
-      ssoUseStdout: false,
-    },
+    base: emptyBaseConfig({ mfaPromptMethod: ctx.global.prompt }),
     keystore,
     noSession: ctx.flags.bool("no-session"),
     print: (line) => console.log(line),

@@ -7,7 +7,7 @@ import { UserError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import { type IniDocument, type IniSection, IniSyntaxError, parseIni } from "./ini.ts";
 
-export { resolveProfile } from "./profile_resolve.ts";
+export { resolvedSsoStartUrl, resolveProfile } from "./profile_resolve.ts";
 
 /** The keys aws-vault reads from a profile section; `[default]` counts as a profile only with one. */
 const PROFILE_KEYS = [

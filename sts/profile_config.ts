@@ -66,3 +66,15 @@ export interface ProfileBaseConfig {
   duration: number;
   ssoUseStdout: boolean;
 }
+
+/** A base config with nothing given on the command line (clear, rotate, tests). */
+export function emptyBaseConfig(overrides: Partial<ProfileBaseConfig> = {}): ProfileBaseConfig {
+  return {
+    region: "",
+    mfaToken: "",
+    mfaPromptMethod: "",
+    duration: 0,
+    ssoUseStdout: false,
+    ...overrides,
+  };
+}

@@ -10,7 +10,7 @@ import { debug } from "../lib/log.ts";
 import { formatDuration, parseDuration } from "../lib/duration.ts";
 import type { AwsConfigFile } from "./config.ts";
 import type { IniSection } from "./ini.ts";
-import type { ProfileBaseConfig, ProfileConfig } from "./profile_config.ts";
+import { emptyBaseConfig, type ProfileBaseConfig, type ProfileConfig } from "./profile_config.ts";
 
 type Env = (name: string) => string | undefined;
 
@@ -321,4 +321,19 @@ export function parseSessionTags(text: string): Record<string, string> | undefin
 /** `k1,k2`: trimmed keys, empty entries dropped. */
 export function parseTransitiveTags(text: string): string[] {
   return text.split(",").map((t) => t.trim()).filter((t) => t !== "");
+}
+
+/**
+ * The profile's SSO start URL as its credentials would use it (own section, sso_session,
+ * include_profile, [default]); "" when it has none or does not resolve. `list` and `clear` use it
+ * to find the profile's `oidc:` token.
+ */
+export function resolvedSsoStartUrl(file: AwsConfigFile, name: string): string {
+  if (!file.hasProfile(name)) return "";
+  try {
+    return resolveProfile(file, name, emptyBaseConfig(), () => undefined).ssoStartUrl;
+  } catch {
+    // A profile that does not resolve (a loop, bad session_tags) has no token we could find.
+    return "";
+  }
 }

@@ -7,7 +7,7 @@ import { masterCredentialsItem } from "../keystore/credential_items.ts";
 import { openFileKeystore } from "../keystore/file.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 import { type AwsConfigFile, loadConfigFile } from "../sts/config.ts";
-import type { ProfileBaseConfig } from "../sts/profile_config.ts";
+import { emptyBaseConfig, type ProfileBaseConfig } from "../sts/profile_config.ts";
 
 export const TEST_PASSPHRASE = "engine-test-passphrase";
 
@@ -52,14 +52,7 @@ export async function configFromText(dir: string, text: string): Promise<AwsConf
 }
 
 export function emptyBase(overrides: Partial<ProfileBaseConfig> = {}): ProfileBaseConfig {
-  return {
-    region: "",
-    mfaToken: "",
-    mfaPromptMethod: "",
-    duration: 0,
-    ssoUseStdout: false,
-    ...overrides,
-  };
+  return emptyBaseConfig(overrides);
 }
 
 /** An environment with nothing in it but `vars` (tests never read the real one). */
