@@ -11,6 +11,7 @@
  */
 import { LAZY_MODULES } from "../cmd/app.ts";
 import { BACKEND_MODULES } from "../keystore/registry.ts";
+import { CHAIN_MODULES } from "../sts/chain.ts";
 
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -37,7 +38,9 @@ async function build(target: string): Promise<void> {
   // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
   // Modules imported by a run-time specifier (lib/lazy_import.ts), which `deno compile` cannot
   // follow on its own.
-  const includes = [...LAZY_MODULES, ...BACKEND_MODULES].flatMap((m) => ["--include", m]);
+  const includes = [...LAZY_MODULES, ...BACKEND_MODULES, ...CHAIN_MODULES].flatMap((
+    m,
+  ) => ["--include", m]);
   const args = [
     "compile",
     "-A",

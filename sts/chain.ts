@@ -16,7 +16,28 @@ import type { SessionStore } from "./session_cache.ts";
 import { isMasterCredentialsProvider, MasterCredentialsProvider } from "./providers/master.ts";
 import type { Env } from "./providers/sts_access.ts";
 import type { LockOptions } from "./lock.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 import type { SessionType } from "../keystore/key_names.ts";
+
+/**
+ * Modules the chain imports at run time, only when a profile needs them (lib/lazy_import.ts: a
+ * literal import() would make `deno run` walk the STS and SSO clients on every start).
+ * scripts/build.ts includes them in compiled binaries.
+ */
+export const CHAIN_MODULES = [
+  "prompt_drivers.ts",
+  "providers/web_identity.ts",
+  "providers/credential_process.ts",
+  "providers/assume_role.ts",
+  "providers/session_token.ts",
+  "providers/sso.ts",
+  "oidc_token_cache.ts",
+  "session_cache.ts",
+].map((m) => `sts/${m}`);
+
+function load<T>(module: string): Promise<T> {
+  return importAtRunTime<T>(import.meta.url, `./${module}`);
+}
 
 /** AWS refuses role chaining (a role assumed with temporary credentials) beyond 1h. */
 export const ROLE_CHAINING_MAXIMUM_MS = 3_600_000;
@@ -44,7 +65,9 @@ export interface CredentialsChain {
 export async function getCredentialsProvider(req: CredentialsRequest): Promise<CredentialsChain> {
   const env: Env = req.env ?? ((n) => Deno.env.get(n));
   if (req.base.mfaPromptMethod !== "") {
-    const { validatePromptDriver } = await import("./prompt_drivers.ts");
+    const { validatePromptDriver } = await load<typeof import("./prompt_drivers.ts")>(
+      "prompt_drivers.ts",
+    );
     validatePromptDriver(req.base.mfaPromptMethod, env);
   }
   const storedKeys = new Set(await req.keystore.keys());
@@ -97,7 +120,9 @@ export class ChainBuilder {
     }
     if (p.webIdentityTokenFile !== "" || p.webIdentityTokenProcess !== "") {
       debug(`profile ${p.name}: using web identity`);
-      const { WebIdentityProvider } = await import("./providers/web_identity.ts");
+      const { WebIdentityProvider } = await load<typeof import("./providers/web_identity.ts")>(
+        "providers/web_identity.ts",
+      );
       return await this.cached(
         new WebIdentityProvider(p, this.options.env),
         "sts.AssumeRoleWithWebIdentity",
@@ -107,7 +132,9 @@ export class ChainBuilder {
     }
     if (p.credentialProcess !== "") {
       debug(`profile ${p.name}: using credential process`);
-      const { CredentialProcessProvider } = await import("./providers/credential_process.ts");
+      const { CredentialProcessProvider } = await load<
+        typeof import("./providers/credential_process.ts")
+      >("providers/credential_process.ts");
       return await this.cached(
         new CredentialProcessProvider(p.credentialProcess),
         "credential_process",
@@ -135,7 +162,9 @@ export class ChainBuilder {
       const chainedMfa = p.mfaSerial !== "" && p.mfaSerial === this.chainedMfa;
       const serial = chainedMfa ? "" : p.mfaSerial;
       debug(`profile ${p.name}: using AssumeRole${mfaDetails(chainedMfa, serial)}`);
-      const { AssumeRoleProvider } = await import("./providers/assume_role.ts");
+      const { AssumeRoleProvider } = await load<typeof import("./providers/assume_role.ts")>(
+        "providers/assume_role.ts",
+      );
       const provider = new AssumeRoleProvider(source, p, serial, this.options.env);
       // aws-vault caches a role session only when it was made with MFA.
       return serial !== ""
@@ -151,7 +180,9 @@ export class ChainBuilder {
         const duration = p.chainedFromProfile
           ? p.chainedGetSessionTokenDuration
           : p.nonChainedGetSessionTokenDuration;
-        const { SessionTokenProvider } = await import("./providers/session_token.ts");
+        const { SessionTokenProvider } = await load<typeof import("./providers/session_token.ts")>(
+          "providers/session_token.ts",
+        );
         return await this.cached(
           new SessionTokenProvider(source, p, duration, this.options.env),
           "sts.GetSessionToken",
@@ -195,11 +226,13 @@ export class ChainBuilder {
    */
   private async sso(p: ProfileConfig): Promise<CredentialsProvider> {
     const env = this.options.env;
-    const { SSO_LOCK_TIMEOUT_MS, SsoRoleCredentialsProvider } = await import(
-      "./providers/sso.ts"
-    );
+    const { SSO_LOCK_TIMEOUT_MS, SsoRoleCredentialsProvider } = await load<
+      typeof import("./providers/sso.ts")
+    >("providers/sso.ts");
     if (this.options.disableCache) return new SsoRoleCredentialsProvider(p, { env });
-    const { OidcTokenCache } = await import("./oidc_token_cache.ts");
+    const { OidcTokenCache } = await load<typeof import("./oidc_token_cache.ts")>(
+      "oidc_token_cache.ts",
+    );
     const provider = new SsoRoleCredentialsProvider(p, {
       env,
       tokenCache: new OidcTokenCache(this.options.keystore),
@@ -219,9 +252,9 @@ export class ChainBuilder {
     lock: LockOptions = { env: this.options.env },
   ): Promise<CredentialsProvider> {
     if (this.options.disableCache) return provider;
-    const { CachedSessionProvider, minTtlFromEnv, SessionStore } = await import(
-      "./session_cache.ts"
-    );
+    const { CachedSessionProvider, minTtlFromEnv, SessionStore } = await load<
+      typeof import("./session_cache.ts")
+    >("session_cache.ts");
     this.store ??= new SessionStore(this.options.keystore);
     return new CachedSessionProvider({
       store: this.store,
