@@ -9,9 +9,9 @@ import {
   assertNotIncludes,
   assertStringIncludes,
 } from "./assert.ts";
-import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { execUntilSigterm, runCli } from "./run_cli.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
-import { denoEval, serverHome, waitForFile } from "./server_fixtures.ts";
+import { denoEval, serverHome } from "./server_fixtures.ts";
 
 /** The child: asks the server what `requests` says, writes the answers to `out`, exits `code`. */
 function probe(
@@ -176,27 +176,14 @@ Deno.test("exec --ecs-server: SIGTERM to aws-vault reaches the child", async () 
   const user = fake.addUser("dev");
   const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
   try {
-    const ready = `${h.home}/ready`;
-    const marker = `${h.home}/marker`;
-    const script = `trap 'echo term > "${marker}"; exit 9' TERM; echo > "${ready}"; ` +
-      // Bounded (30 s), so that a lost signal fails the test instead of hanging it forever.
-      "i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 99";
-    const [exe, ...pre] = cliCommand();
-    const proc = new Deno.Command(exe, {
-      args: [...pre, "exec", "--ecs-server", "dev", "--", "sh", "-c", script],
-      env: { ...baseEnv(h.home), ...h.env },
-      clearEnv: true,
-      cwd: h.home,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    assert(await waitForFile(ready), "the child never started");
-    proc.kill("SIGTERM");
-    const result = await proc.output();
-    assertEquals(new TextDecoder().decode(result.stderr), "");
+    const result = await execUntilSigterm(["exec", "--ecs-server", "dev"], {
+      home: h.home,
+      env: h.env,
+      trapExit: 9,
+    });
+    assertEquals(result.stderr, "");
     assertEquals(result.code, 9);
-    assertEquals(await Deno.readTextFile(marker), "term\n");
+    assert(result.childTrapped, "the child did not get SIGTERM");
   } finally {
     await h.cleanup();
   }

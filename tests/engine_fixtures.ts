@@ -8,6 +8,8 @@ import { openFileKeystore } from "../keystore/file.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 import { type AwsConfigFile, loadConfigFile } from "../sts/config.ts";
 import { emptyBaseConfig, type ProfileBaseConfig } from "../sts/profile_config.ts";
+import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
+import { tempHome } from "./run_cli.ts";
 
 export const TEST_PASSPHRASE = "engine-test-passphrase";
 
@@ -66,5 +68,39 @@ export function dummyKeys(suffix = "AAAA"): Credentials {
     accessKeyId: `AKIAEXAMPLE0000${suffix}`,
     secretAccessKey: "secret-" + suffix,
     sessionToken: "",
+  };
+}
+
+/** A fake AWS, a temporary HOME with a config for it, and the file keystore the CLI will use. */
+export interface FakeAwsSetup {
+  fake: FakeAws;
+  home: string;
+  /** AWS_CONFIG_FILE, AWS_ENDPOINT_URL, the file backend, and `extraEnv`. */
+  env: Record<string, string>;
+  keystore: Keystore;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function fakeAwsSetup(
+  config: (fake: FakeAws) => string,
+  opts: { prepare?: (fake: FakeAws) => void; extraEnv?: Record<string, string> } = {},
+): Promise<FakeAwsSetup> {
+  const fake = await startFakeAws();
+  opts.prepare?.(fake);
+  const { home, cleanup } = await tempHome();
+  const env = {
+    ...(await writeAwsConfig(home, fake, config(fake))),
+    ...fileBackendEnv(),
+    ...opts.extraEnv,
+  };
+  return {
+    fake,
+    home,
+    env,
+    keystore: await homeKeystore(home),
+    async [Symbol.asyncDispose]() {
+      await fake.close();
+      await cleanup();
+    },
   };
 }

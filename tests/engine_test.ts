@@ -9,45 +9,21 @@ import {
   assertNotIncludes,
   assertStringIncludes,
 } from "./assert.ts";
-import { baseEnv, cliCommand, runCli, tempHome } from "./run_cli.ts";
-import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
-import { fileBackendEnv, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
+import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import type { FakeAws } from "./fake_aws/server.ts";
+import { type FakeAwsSetup, fakeAwsSetup, storeMasterKeys } from "./engine_fixtures.ts";
 import { formatSessionKey, parseSessionKey } from "../keystore/key_names.ts";
 import { sessionItem } from "../keystore/credential_items.ts";
-import type { Keystore } from "../keystore/keystore.ts";
 
-interface Setup {
-  fake: FakeAws;
-  home: string;
-  env: Record<string, string>;
-  keystore: Keystore;
-  [Symbol.asyncDispose](): Promise<void>;
-}
+type Setup = FakeAwsSetup;
 
 /** A fake AWS, a HOME with `config`, and the file keystore the CLI will use. */
-async function setup(
+function setup(
   config: (fake: FakeAws) => string,
   prepare?: (fake: FakeAws) => void,
 ): Promise<Setup> {
-  const fake = await startFakeAws();
-  prepare?.(fake);
-  const { home, cleanup } = await tempHome();
   // Region is per profile in aws-vault (not inherited from source_profile); set it for all.
-  const env = {
-    ...(await writeAwsConfig(home, fake, config(fake))),
-    ...fileBackendEnv(),
-    AWS_REGION: "us-east-1",
-  };
-  return {
-    fake,
-    home,
-    env,
-    keystore: await homeKeystore(home),
-    async [Symbol.asyncDispose]() {
-      await fake.close();
-      await cleanup();
-    },
-  };
+  return fakeAwsSetup(config, { prepare, extraEnv: { AWS_REGION: "us-east-1" } });
 }
 
 interface ExportedJson {

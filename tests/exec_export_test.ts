@@ -9,7 +9,7 @@ import {
   assertNotIncludes,
   assertStringIncludes,
 } from "./assert.ts";
-import { baseEnv, cliCommand, FIXTURES, runCli, tempHome } from "./run_cli.ts";
+import { execUntilSigterm, FIXTURES, runCli, tempHome } from "./run_cli.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { fakeAwsHome } from "./fake_aws/home.ts";
 
@@ -276,32 +276,14 @@ Deno.test("exec without a command starts $SHELL with no arguments and no hint on
 Deno.test("exec forwards SIGTERM to the child and returns its exit code", async () => {
   const f = await fixtureHome();
   try {
-    const ready = `${f.home}/ready`;
-    const marker = `${f.home}/marker`;
-    const script = `trap 'echo term > "${marker}"; exit 0' TERM; echo > "${ready}"; ` +
-      // Bounded (30 s), so that a lost signal fails the test instead of hanging it forever.
-      "i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 99";
-    const [exe, ...pre] = cliCommand();
-    const child = new Deno.Command(exe, {
-      args: [...pre, "exec", "-n", "team/dev", "--", "sh", "-c", script],
-      env: { ...baseEnv(f.home), ...f.env },
-      clearEnv: true,
-      cwd: f.home,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let seen = false;
-    for (let i = 0; i < 400 && !seen; i++) {
-      seen = await Deno.stat(ready).then(() => true, () => false);
-      if (!seen) await new Promise((r) => setTimeout(r, 25));
-    }
-    assert(seen, "the child never started");
-    child.kill("SIGTERM");
-    const out = await child.output();
-    assertEquals(new TextDecoder().decode(out.stderr), "");
-    assertEquals(out.code, 0);
-    assertEquals(await Deno.readTextFile(marker), "term\n");
+    const result = await execUntilSigterm(["exec", "-n", "team/dev"], {
+      home: f.home,
+      env: f.env,
+      trapExit: 0,
+    });
+    assertEquals(result.stderr, "");
+    assertEquals(result.code, 0);
+    assert(result.childTrapped, "the child did not get SIGTERM");
   } finally {
     await f.cleanup();
   }

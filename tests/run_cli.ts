@@ -78,3 +78,40 @@ export async function tempHome(): Promise<{ home: string; cleanup: () => Promise
 
 /** Path of the shared fixtures written by the real aws-vault v7.2.0. */
 export const FIXTURES = `${ROOT}../shared/fixtures`;
+
+/**
+ * Runs `aws-vault <cliArgs> -- sh -c <script>` where the shell traps SIGTERM (and then exits with
+ * `trapExit`), sends SIGTERM to aws-vault once the child runs, and reports what happened: aws-vault
+ * must forward the signal and pass the child's exit code through.
+ */
+export async function execUntilSigterm(
+  cliArgs: string[],
+  opts: { home: string; env: Record<string, string>; trapExit: number },
+): Promise<{ code: number; stderr: string; childTrapped: boolean }> {
+  const ready = `${opts.home}/child-ready`;
+  const marker = `${opts.home}/child-trapped`;
+  const script = `trap 'echo term > "${marker}"; exit ${opts.trapExit}' TERM; echo > "${ready}"; ` +
+    // Bounded (30 s), so that a lost signal fails the test instead of hanging it forever.
+    "i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 99";
+  const [exe, ...pre] = cliCommand();
+  const child = new Deno.Command(exe, {
+    args: [...pre, ...cliArgs, "--", "sh", "-c", script],
+    env: { ...baseEnv(opts.home), ...opts.env },
+    clearEnv: true,
+    cwd: opts.home,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let started = false;
+  for (let i = 0; i < 600 && !started; i++) {
+    started = await Deno.stat(ready).then(() => true, () => false);
+    if (!started) await new Promise((r) => setTimeout(r, 25));
+  }
+  if (!started) child.kill("SIGKILL");
+  else child.kill("SIGTERM");
+  const out = await child.output();
+  if (!started) throw new Error("the child never started");
+  const childTrapped = await Deno.readTextFile(marker).then((t) => t === "term\n", () => false);
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr), childTrapped };
+}

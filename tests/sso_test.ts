@@ -5,10 +5,9 @@
  * its user code in the fake. What was called is checked on the fake's call log.
  */
 import { assertEquals, assertMatch, assertNotIncludes, assertStringIncludes } from "./assert.ts";
-import { baseEnv, cliCommand, runCli, tempHome } from "./run_cli.ts";
-import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
-import { fileBackendEnv, homeKeystore } from "./engine_fixtures.ts";
-import type { Keystore } from "../keystore/keystore.ts";
+import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import type { FakeAws } from "./fake_aws/server.ts";
+import { type FakeAwsSetup, fakeAwsSetup } from "./engine_fixtures.ts";
 import { oidcKey, parseSessionKey, sessionKeyPrefix } from "../keystore/key_names.ts";
 import { oidcTokenItem } from "../keystore/oidc_token_item.ts";
 
@@ -45,35 +44,15 @@ sso_region = eu-west-1
 `;
 }
 
-interface Setup {
-  fake: FakeAws;
-  home: string;
-  env: Record<string, string>;
-  keystore: Keystore;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-async function setup(): Promise<Setup> {
-  const fake = await startFakeAws();
-  fake.sso.assignRole(fake.accountId, "Admin");
-  fake.sso.assignRole(fake.accountId, "ReadOnly");
-  const { home, cleanup } = await tempHome();
-  const env = {
-    ...(await writeAwsConfig(home, fake, config(fake))),
-    ...fileBackendEnv(),
-    // aws-vault stores SSO expiry times in the local zone: make it one with an offset.
-    TZ: "Australia/Sydney",
-  };
-  return {
-    fake,
-    home,
-    env,
-    keystore: await homeKeystore(home),
-    async [Symbol.asyncDispose]() {
-      await fake.close();
-      await cleanup();
+function setup(): Promise<FakeAwsSetup> {
+  return fakeAwsSetup(config, {
+    prepare: (fake) => {
+      fake.sso.assignRole(fake.accountId, "Admin");
+      fake.sso.assignRole(fake.accountId, "ReadOnly");
     },
-  };
+    // aws-vault stores SSO expiry times in the local zone: make it one with an offset.
+    extraEnv: { TZ: "Australia/Sydney" },
+  });
 }
 
 interface ExportResult {
@@ -93,7 +72,7 @@ interface ExportResult {
  * the fake (as the user would in the browser) unless `approve` is false.
  */
 async function runApproving(
-  s: Setup,
+  s: FakeAwsSetup,
   args: string[],
   opts: { approve?: boolean; env?: Record<string, string> } = {},
 ): Promise<ExportResult> {
