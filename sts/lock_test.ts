@@ -20,59 +20,65 @@ Deno.test("lock: holders of one name run one at a time in a process; other names
   }
 });
 
+/**
+ * Starts another process that takes lock `name` in `dir`, holds it for `holdMs`, then writes
+ * `marker` (if given) just before letting go. Resolves once the child holds the lock.
+ */
+async function spawnLockHolder(
+  dir: string,
+  name: string,
+  opts: { holdMs: number; marker?: string },
+): Promise<{ child: Deno.ChildProcess; done: () => Promise<Deno.CommandStatus> }> {
+  const lockModule = new URL("./lock.ts", import.meta.url).href;
+  const writeMarker = opts.marker
+    ? `await Deno.writeTextFile(${JSON.stringify(opts.marker)}, "");`
+    : "";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { withLock } from "${lockModule}";
+       await withLock(${JSON.stringify(name)}, async () => {
+         console.log("locked");
+         await new Promise((r) => setTimeout(r, ${opts.holdMs}));
+         ${writeMarker}
+       }, { dir: ${JSON.stringify(dir)} });`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const { value } = await reader.read();
+  assertEquals(new TextDecoder().decode(value).trim(), "locked");
+  reader.releaseLock();
+  return {
+    child,
+    done: async () => {
+      await child.stdout.cancel();
+      return await child.status;
+    },
+  };
+}
+
 Deno.test("lock: a second process waits until the first releases, and a dead holder frees it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
   try {
-    const lockModule = new URL("./lock.ts", import.meta.url).href;
-    // The child takes the lock, says so, holds it a while and writes a marker just before it
-    // lets go. Holding the lock ourselves proves the wait only if the marker is already there
-    // (an ordering check, not a timing one, so a slow machine cannot make it fail).
+    // The child takes the lock, holds it a while and writes a marker just before it lets go.
+    // Holding the lock ourselves proves the wait only if the marker is already there (an ordering
+    // check, not a timing one, so a slow machine cannot make it fail).
     const marker = `${dir}/released`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        `import { withLock } from "${lockModule}";
-         await withLock("shared", async () => {
-           console.log("locked");
-           await new Promise((r) => setTimeout(r, 300));
-           await Deno.writeTextFile(${JSON.stringify(marker)}, "");
-         }, { dir: ${JSON.stringify(dir)} });`,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    const { value } = await reader.read();
-    assertEquals(new TextDecoder().decode(value).trim(), "locked");
+    const holder = await spawnLockHolder(dir, "shared", { holdMs: 300, marker });
     const markerSeen = await withLock(
       "shared",
       () => Deno.stat(marker).then(() => true, () => false),
       { dir },
     );
     assert(markerSeen, "got the lock while the other process still held it");
-    reader.releaseLock();
-    await child.stdout.cancel();
-    assertEquals((await child.status).success, true);
+    assertEquals((await holder.done()).success, true);
 
     // A holder killed while it holds the lock leaves no stale lock behind.
-    const killed = new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        `import { withLock } from "${lockModule}";
-         await withLock("shared", async () => {
-           console.log("locked");
-           await new Promise((r) => setTimeout(r, 60_000));
-         }, { dir: ${JSON.stringify(dir)} });`,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const r2 = killed.stdout.getReader();
-    await r2.read();
-    killed.kill("SIGKILL");
-    await killed.status;
-    r2.releaseLock();
-    await killed.stdout.cancel();
+    const killed = await spawnLockHolder(dir, "shared", { holdMs: 60_000 });
+    killed.child.kill("SIGKILL");
+    await killed.done();
     const t = Date.now();
     await withLock("shared", () => Promise.resolve(), { dir, timeoutMs: 5_000 });
     assert(Date.now() - t < 2_000, "the lock of a dead process was not released");
@@ -84,31 +90,15 @@ Deno.test("lock: a second process waits until the first releases, and a dead hol
 Deno.test("lock: gives up waiting after the timeout and runs unlocked", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
   try {
-    const lockModule = new URL("./lock.ts", import.meta.url).href;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        `import { withLock } from "${lockModule}";
-         await withLock("stuck", async () => {
-           console.log("locked");
-           await new Promise((r) => setTimeout(r, 60_000));
-         }, { dir: ${JSON.stringify(dir)} });`,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    await reader.read();
+    const holder = await spawnLockHolder(dir, "stuck", { holdMs: 60_000 });
     const t = Date.now();
     const result = await withLock("stuck", () => Promise.resolve(42), { dir, timeoutMs: 300 });
     const waited = Date.now() - t;
     assertEquals(result, 42);
     // The holder never lets go, so we ran only because the wait timed out (and not much later).
     assert(waited >= 250 && waited < 5_000, `waited ${waited} ms`);
-    child.kill("SIGKILL");
-    reader.releaseLock();
-    await child.stdout.cancel();
-    await child.status;
+    holder.child.kill("SIGKILL");
+    await holder.done();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
