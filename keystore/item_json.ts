@@ -18,10 +18,19 @@ export function encodeItemJson(item: Item): string {
 }
 
 export function decodeItemJson(text: string): Item {
-  const raw = JSON.parse(text);
-  if (raw === null || typeof raw !== "object") throw new Error("item is not a JSON object");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // Never the parser's message: V8 quotes the start of the input, which holds credentials.
+    throw new Error("item is not valid JSON");
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new Error("item is not a JSON object");
+  }
+  const obj = raw as Record<string, unknown>;
   const str = (name: string) => {
-    const v = lookupFold(raw, name);
+    const v = lookupFold(obj, name);
     return typeof v === "string" ? v : "";
   };
   const data = str("Data");
@@ -30,8 +39,8 @@ export function decodeItemJson(text: string): Item {
     data: data === "" ? new Uint8Array() : base64ToBytes(data),
     label: str("Label"),
     description: str("Description"),
-    keychainNotTrustApplication: lookupFold(raw, "KeychainNotTrustApplication") === true,
-    keychainNotSynchronizable: lookupFold(raw, "KeychainNotSynchronizable") === true,
+    keychainNotTrustApplication: lookupFold(obj, "KeychainNotTrustApplication") === true,
+    keychainNotSynchronizable: lookupFold(obj, "KeychainNotSynchronizable") === true,
   };
 }
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals, assertNotIncludes, assertThrows } from "../tests/assert.ts";
 import { base64ToBytes, bytesToBase64, decodeItemJson, encodeItemJson } from "./item_json.ts";
 import type { Item } from "./keystore.ts";
 
@@ -70,4 +70,11 @@ Deno.test("base64 helpers handle every byte value and large inputs", () => {
   const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff);
   assertEquals(base64ToBytes(bytesToBase64(bytes)), bytes);
   assertEquals(bytesToBase64(enc.encode("a")), "YQ==");
+});
+
+Deno.test("decodeItemJson errors never quote the input (it holds credentials)", () => {
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  const err = assertThrows(() => decodeItemJson(`${secret} not json`), Error, "not valid JSON");
+  assertNotIncludes(err.message, secret.slice(0, 6));
+  assertThrows(() => decodeItemJson("[1]"), Error, "not a JSON object");
 });
