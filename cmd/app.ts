@@ -174,22 +174,14 @@ export async function runApp(argv: string[]): Promise<number> {
   const appName = invokedName();
   let entry: CommandEntry | undefined;
   try {
-    // The command's own flags must be known before parsing, so load the module named by the
-    // first word that looks like a command.
+    // The parser needs the command's own flags, so load the module of every word before `--` that
+    // names a command: normally one, more only when a flag's value or a profile is also a command
+    // name. The parser decides which word is the command (`help <cmd>` included).
     const modules = new Map<string, CommandModule>();
     for (const token of argv) {
       if (token === "--") break;
       const candidate = findCommand(token);
-      if (candidate) {
-        modules.set(token, await loadCommand(candidate.name));
-        break;
-      }
-    }
-    if (argv.some((a) => a === "help")) {
-      // `help <cmd>`: the command follows "help".
-      const i = argv.indexOf("help");
-      const candidate = argv[i + 1] ? findCommand(argv[i + 1]) : undefined;
-      if (candidate) modules.set(argv[i + 1], await loadCommand(candidate.name));
+      if (candidate && !modules.has(token)) modules.set(token, await loadCommand(candidate.name));
     }
     const parsed = parseArgs(argv, {
       globalFlags: GLOBAL_FLAGS,

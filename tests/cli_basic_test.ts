@@ -138,6 +138,19 @@ Deno.test("cli: usage errors: unknown command, missing argument, bad flag values
   });
 });
 
+Deno.test("cli: a flag value or profile that is also a command name does not hide the command", async () => {
+  await withHome(async (h) => {
+    await Deno.writeTextFile(h.config, "[profile list]\nregion = eu-west-1\n");
+    // "export" is the value of --pass-prefix, "list" the command, and a profile is named "list".
+    const r = await cli(h, ["--pass-prefix", "export", "list", "--profiles"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, "list\n");
+    const e = await cli(h, ["export", "--no-session", "list"]);
+    assertStringIncludes(e.stderr, "aws-vault: error: export: ");
+    assertStringIncludes(e.stderr, "list");
+  });
+});
+
 Deno.test("cli: add --env, list, list --credentials/--profiles, remove -f, rm", async () => {
   await withHome(async (h) => {
     const keysEnv = {
