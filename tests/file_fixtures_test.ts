@@ -1,7 +1,7 @@
 /**
  * The file backend against files written by the real aws-vault v7.2.0: we read every fixture with
  * its exact credentials and labels, re-encode its item JSON byte for byte, and write files of the
- * same shape (see /work/shared/fixtures/aws-vault-7.2.0-file-store/README.md).
+ * same shape (see tests/fixtures/aws-vault-7.2.0-file-store/README.md).
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { FIXTURES, runCli, tempHome } from "./run_cli.ts";

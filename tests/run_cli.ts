@@ -77,7 +77,7 @@ export async function tempHome(): Promise<{ home: string; cleanup: () => Promise
 }
 
 /** Path of the shared fixtures written by the real aws-vault v7.2.0. */
-export const FIXTURES = `${ROOT}../shared/fixtures`;
+export const FIXTURES = `${ROOT}tests/fixtures`;
 
 /**
  * Runs `aws-vault <cliArgs> -- sh -c <script>` where the shell traps SIGTERM (and then exits with
