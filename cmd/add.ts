@@ -28,7 +28,7 @@ export const args: ArgSpec[] = [{ name: "profile", help: "Name of the profile", 
 export async function run(ctx: CommandContext): Promise<number> {
   const profileName = ctx.args.profile;
   const keystore = await openCommandKeystore(ctx.global);
-  const configModule = await import("../sts/config.ts");
+  const configModule = await import("../sts/config/config.ts");
   const config = await configModule.loadConfigFile();
 
   // Only the profile's own section counts, as in aws-vault (not include_profile or [default]).

@@ -5,19 +5,10 @@
 import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
 import { debug, setDebug } from "../lib/log.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
-import type { CommandModule, GlobalOptions } from "./command.ts";
+import type { CommandEntry, CommandModule, GlobalOptions } from "./command.ts";
 import { type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
 
 export const VERSION = "v7.2.0-deno.1";
-
-export interface CommandEntry {
-  name: string;
-  aliases: string[];
-  help: string;
-  hidden?: boolean;
-  /** The prefix aws-vault puts before this command's errors. */
-  errorPrefix: string;
-}
 
 /** Every command; each lives in cmd/<name>.ts and is imported only when it runs. */
 export const COMMANDS: CommandEntry[] = [

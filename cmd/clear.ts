@@ -1,9 +1,9 @@
 /**
- * `aws-vault clear [profile]` (§1.9): removes cached sessions (and SSO OIDC tokens).
- * Without a profile: legacy and expired sessions, then every session, then every OIDC token.
- * With a profile: its sessions and the OIDC token of its sso_start_url. aws-vault v7.2.0 never
- * removes that token because of its `Has()` bug (it compares the URL with `oidc:`-prefixed keys);
- * we remove it, as the maintained fork does.
+ * `aws-vault clear [profile]` (aws-vault's cli/clear.go): removes cached sessions (and SSO OIDC
+ * tokens). Without a profile: legacy and expired sessions, then every session, then every OIDC
+ * token. With a profile: its sessions and the OIDC token of its sso_start_url. aws-vault v7.2.0
+ * never removes that token because of its `Has()` bug (it compares the URL with `oidc:`-prefixed
+ * keys); we remove it, as the maintained fork does.
  */
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
@@ -16,8 +16,9 @@ export const args: ArgSpec[] = [
 ];
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const [configModule, { SessionStore }, keyNames] = await Promise.all([
-    import("../sts/config.ts"),
+  const [configModule, { resolvedSsoStartUrl }, { SessionStore }, keyNames] = await Promise.all([
+    import("../sts/config/config.ts"),
+    import("../sts/config/profile_resolve.ts"),
     import("../sts/session_cache.ts"),
     import("../keystore/key_names.ts"),
   ]);
@@ -31,7 +32,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     removed += await store.removeAllOidcTokens();
   } else {
     removed = await store.removeForProfile(profileName);
-    const startUrl = configModule.resolvedSsoStartUrl(config, profileName);
+    const startUrl = resolvedSsoStartUrl(config, profileName);
     if (startUrl !== "") {
       const key = keyNames.oidcKey(startUrl);
       if ((await keystore.keys()).includes(key) && await store.removeKey(key)) removed++;

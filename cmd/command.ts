@@ -26,6 +26,16 @@ export interface CommandContext {
   rest: string[];
 }
 
+/** A row of the command table in cmd/app.ts. */
+export interface CommandEntry {
+  name: string;
+  aliases: string[];
+  help: string;
+  hidden?: boolean;
+  /** The prefix aws-vault puts before this command's errors. */
+  errorPrefix: string;
+}
+
 /**
  * A command module (cmd/<name>.ts) exports `flags`, `args` and `run`. It is imported only when
  * that command runs, so each command pays only for the modules it needs.

@@ -1,9 +1,11 @@
 /**
- * `aws-vault exec <profile> [cmd [args...]]` (§1.7, §6): runs a command (or a subshell) with the
- * profile's credentials in its environment, or with a local ECS/EC2 credential server.
+ * `aws-vault exec <profile> [cmd [args...]]` (aws-vault's cli/exec.go): runs a command (or a
+ * subshell) with the profile's credentials in its environment, or with a local ECS/EC2 credential
+ * server.
  *
- * Deno cannot execve(2), so the child always runs as a subprocess (lib/child.ts) whose exit code
- * we pass through; aws-vault v7.2.0 loses non-zero codes in its subprocess mode (§6.5).
+ * Deno cannot execve(2), so the child always runs as a subprocess (lib/child.ts) whose exit code we
+ * pass through; aws-vault v7.2.0 loses non-zero codes in its subprocess mode (cli/exec.go
+ * runSubProcess).
  */
 import { UserError } from "../lib/errors.ts";
 import { debug, isDebug } from "../lib/log.ts";
@@ -83,10 +85,10 @@ export function execModes(flags: ParsedFlags, prompt: string): ExecModes {
 }
 
 /**
- * aws-vault's flag checks, in its order (§1.7). One deliberate difference: aws-vault refuses
- * `--prompt=terminal` with any server mode, although it fetches the credentials (and so prompts)
- * before the child starts. We refuse it only with `--lazy`, where the first prompt would come while
- * the child owns the terminal (issues #888, #1227).
+ * aws-vault's flag checks, in its order (cli/exec.go ExecCommand). One deliberate difference:
+ * aws-vault refuses `--prompt=terminal` with any server mode, although it fetches the credentials
+ * (and so prompts) before the child starts. We refuse it only with `--lazy`, where the first prompt
+ * would come while the child owns the terminal (issues #888, #1227).
  */
 export function validateExecModes(m: ExecModes): void {
   const checks: Array<[boolean, string]> = [
@@ -156,19 +158,19 @@ export async function run(ctx: CommandContext): Promise<number> {
 /**
  * The prompt driver: --prompt when given. With `--lazy` server modes the first MFA prompt comes
  * while the child owns the terminal, so the automatic choice avoids `terminal` as aws-vault's does
- * for every server mode (§6.4); otherwise credentials are fetched before the child starts.
+ * for every server mode (cli/exec.go); otherwise credentials are fetched before the child starts.
  */
 async function promptFor(modes: ExecModes): Promise<string> {
   if (modes.prompt !== "" || !modes.lazy || !(modes.ecsServer || modes.ec2Server)) {
     return modes.prompt;
   }
-  const { defaultPromptDriver } = await import("../sts/prompt_drivers.ts");
+  const { defaultPromptDriver } = await import("../sts/mfa/prompt_drivers.ts");
   return defaultPromptDriver({ serverMode: true });
 }
 
 /**
- * §6.1 step 5: hints go to stderr only for an interactive subshell (stdout a terminal) without
- * --debug and without AWS_VAULT_DISABLE_HELP_MESSAGE=1; otherwise to the debug log.
+ * As cli/exec.go does, hints go to stderr only for an interactive subshell (stdout a terminal)
+ * without --debug and without AWS_VAULT_DISABLE_HELP_MESSAGE=1; otherwise to the debug log.
  */
 export function helpMessagesShown(subshell: boolean): boolean {
   return subshell && !isDebug() && Deno.stdout.isTerminal() &&

@@ -1,12 +1,13 @@
 /**
- * The environment `aws-vault exec` gives its child (§6.1 step 3 and 4 of the behaviour notes).
- * Pure functions over plain records so that the set/unset rules are tested byte for byte.
+ * The environment `aws-vault exec` gives its child (aws-vault's cli/exec.go: the inherited
+ * environment cleaned, then the credentials added). Pure functions over plain records so that the
+ * set/unset rules are tested byte for byte.
  */
 import { type Credentials, iso8601 } from "../lib/credentials.ts";
 
 /**
  * Removed from the parent environment before anything is added: stale credentials, and the
- * profile selectors that would make SDKs prefer a profile over the injected keys (§11).
+ * profile selectors that would make SDKs prefer a profile over the injected keys.
  */
 export const UNSET_VARIABLES = [
   "AWS_ACCESS_KEY_ID",

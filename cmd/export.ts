@@ -1,6 +1,6 @@
 /**
- * `aws-vault export <profile>` (§1.8, §9): prints the profile's credentials as env lines, export
- * lines, credential_process JSON or an ini section.
+ * `aws-vault export <profile>` (aws-vault's cli/export.go): prints the profile's credentials as env
+ * lines, export lines, credential_process JSON or an ini section.
  *
  * This runs once per AWS CLI call when used as `credential_process`, so it imports only the
  * formatter statically; config, keystore and provider chain load in parallel when run() starts.
@@ -9,7 +9,7 @@ import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
 import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import type { ArgSpec, FlagSpec, ParsedFlags } from "./parser.ts";
 import type { CommandContext, GlobalOptions } from "./command.ts";
-import type { ProfileBaseConfig, ProfileConfig } from "../sts/profile_config.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "../sts/config/profile_config.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
 import { printOut } from "./output.ts";
@@ -75,7 +75,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/** Retrieves the profile's credentials and writes them to stdout in `format` (also `exec --json`). */
+/**
+ * Retrieves the profile's credentials and writes them to stdout in `format` (also `exec --json`).
+ */
 export async function exportCredentials(ctx: CommandContext, format: ExportFormat): Promise<void> {
   const session = await openCredentialsProvider(ctx, ctx.flags.bool("no-session"));
   const creds = await retrieveCredentials(session.provider, ctx.args.profile);
@@ -89,7 +91,10 @@ export interface CredentialsSession {
   provider: CredentialsProvider;
 }
 
-/** The base profile config (§2.3 step 1) from the shared credential flags and --prompt. */
+/**
+ * The base profile config (the first layer of vault/config.go's resolution) from the shared
+ * credential flags and --prompt.
+ */
 export function baseConfigFromFlags(
   flags: ParsedFlags,
   global: GlobalOptions,
@@ -115,7 +120,7 @@ export async function openCredentialsProvider(
 ): Promise<CredentialsSession> {
   // Started together: each is a separate module graph, and export's start-up time matters.
   const [configModule, chain] = await Promise.all([
-    import("../sts/config.ts"),
+    import("../sts/config/config.ts"),
     import("../sts/chain.ts"),
   ]);
   const base = baseConfigFromFlags(ctx.flags, ctx.global, promptMethod);

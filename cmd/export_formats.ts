@@ -1,5 +1,5 @@
 /**
- * The output formats of `aws-vault export` (§9 of the behaviour notes), byte for byte: `env`,
+ * The output formats of `aws-vault export` (aws-vault's cli/export.go), byte for byte: `env`,
  * `export-env`, `json` (the credential_process Version 1 document) and `ini` (go-ini output).
  * Pure functions: no I/O.
  */
@@ -43,8 +43,8 @@ export function envLines(creds: Credentials, region: string): string[] {
 /**
  * The credential_process document as Go's json.MarshalIndent writes aws-vault's struct: 2-space
  * indent, fields in declaration order, `omitempty` on SessionToken and Expiration, and a final
- * newline. `AccountId` (read by botocore, §4.3 of the SDK notes) is our addition, last, and only
- * when the account is known.
+ * newline. `AccountId` (read by botocore's process provider, botocore/credentials.py) is our
+ * addition, last, and only when the account is known.
  */
 export function credentialProcessJson(creds: Credentials): string {
   const doc: Record<string, unknown> = {
@@ -58,7 +58,9 @@ export function credentialProcessJson(creds: Credentials): string {
   return goHtmlEscape(JSON.stringify(doc, null, 2)) + "\n";
 }
 
-/** A credentials-file style section, as go-ini writes it with aws-vault's `PrettyFormat = false`. */
+/**
+ * A credentials-file style section, as go-ini writes it with aws-vault's `PrettyFormat = false`.
+ */
 export function iniSection(profileName: string, creds: Credentials, region: string): string {
   const entries: Array<[string, string]> = [
     ["aws_access_key_id", creds.accessKeyId],

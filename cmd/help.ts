@@ -1,6 +1,5 @@
 /** Help text in kingpin's layout (usage, flags, args, commands), written to stderr by app.ts. */
-import type { CommandEntry } from "./app.ts";
-import type { CommandModule } from "./command.ts";
+import type { CommandEntry, CommandModule } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 
 export async function renderAppHelp(

@@ -11,7 +11,8 @@ import {
   parseSessionKey,
   type SessionKey,
 } from "../keystore/key_names.ts";
-import { type AwsConfigFile, resolvedSsoStartUrl } from "../sts/config.ts";
+import type { AwsConfigFile } from "../sts/config/config.ts";
+import { resolvedSsoStartUrl } from "../sts/config/profile_resolve.ts";
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
@@ -28,7 +29,7 @@ export const args: ArgSpec[] = [];
 
 export async function run(ctx: CommandContext): Promise<number> {
   const keystore = await openCommandKeystore(ctx.global);
-  const { loadConfigFile } = await import("../sts/config.ts");
+  const { loadConfigFile } = await import("../sts/config/config.ts");
   const config = await loadConfigFile();
 
   const keys = await keystore.keys();

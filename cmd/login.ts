@@ -1,8 +1,8 @@
 /**
- * `aws-vault login [profile]` (§1.10, §7): makes an AWS console sign-in URL for the profile (or
- * the environment's credentials) and opens it in the browser, or prints it with `--stdout`.
- * The federation flow is in sts/console_login.ts. Unlike exec/export, login does not refuse to
- * run inside an aws-vault subshell (AWS_VAULT is not checked), as in aws-vault.
+ * `aws-vault login [profile]` (aws-vault's cli/login.go): makes an AWS console sign-in URL for the
+ * profile (or the environment's credentials) and opens it in the browser, or prints it with
+ * `--stdout`. The federation flow is in sts/console_login.ts. Unlike exec/export, login does not
+ * refuse to run inside an aws-vault subshell (AWS_VAULT is not checked), as in aws-vault.
  */
 import { UserError } from "../lib/errors.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
@@ -61,7 +61,7 @@ export const args: ArgSpec[] = [
 
 export async function run(ctx: CommandContext): Promise<number> {
   const [{ loadConfigFile }, { consoleLoginUrl }] = await Promise.all([
-    import("../sts/config.ts"),
+    import("../sts/config/config.ts"),
     import("../sts/console_login.ts"),
   ]);
   const stdout = ctx.flags.bool("stdout");

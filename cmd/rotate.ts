@@ -1,8 +1,11 @@
-/** `aws-vault rotate [-n] <profile>` (§10): rotates the profile's stored access key. */
+/**
+ * `aws-vault rotate [-n] <profile>` (aws-vault's cli/rotate.go): rotates the profile's stored
+ * access key.
+ */
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
-import { emptyBaseConfig } from "../sts/profile_config.ts";
+import { emptyBaseConfig } from "../sts/config/profile_config.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -19,11 +22,11 @@ export const args: ArgSpec[] = [
 
 export async function run(ctx: CommandContext): Promise<number> {
   const [configModule, { rotate }] = await Promise.all([
-    import("../sts/config.ts"),
+    import("../sts/config/config.ts"),
     import("../sts/rotate.ts"),
   ]);
   if (ctx.global.prompt !== "") {
-    const { validatePromptDriver } = await import("../sts/prompt_drivers.ts");
+    const { validatePromptDriver } = await import("../sts/mfa/prompt_drivers.ts");
     validatePromptDriver(ctx.global.prompt);
   }
   const config = await configModule.loadConfigFile();

@@ -1,6 +1,7 @@
 /**
- * Runs a child process the way `aws-vault exec` does in its subprocess mode (§6.5): inherited
- * stdio, exactly the given environment, signals forwarded, and the child's exit status returned.
+ * Runs a child process the way `aws-vault exec` does in its subprocess mode (cli/exec.go
+ * runSubProcess): inherited stdio, exactly the given environment, signals forwarded, and the
+ * child's exit status returned.
  *
  * Deno cannot execve(2), so this is used for every exec mode. Unlike aws-vault v7.2.0, which turns
  * any non-zero child status into `Failed to wait for command termination: exit status <n>` and

@@ -1,8 +1,8 @@
 /**
- * The root-run helper behind `exec --ec2-server` (`aws-vault proxy`, §6.3 step 3): it aliases
- * 169.254.169.254 onto the loopback interface, listens on 169.254.169.254:80 and forwards every
- * request, original Host header included, to the EC2 metadata emulator on 127.0.0.1. `/stop` shuts
- * it down and removes the alias.
+ * The root-run helper behind `exec --ec2-server` (`aws-vault proxy`, aws-vault's
+ * server/ec2proxy.go): it aliases 169.254.169.254 onto the loopback interface, listens on
+ * 169.254.169.254:80 and forwards every request, original Host header included, to the EC2 metadata
+ * emulator on 127.0.0.1. `/stop` shuts it down and removes the alias.
  *
  * Unlike aws-vault, whose emulator sits on the fixed port 9099, the target port is a parameter
  * (`proxy --target-port`), and the proxy itself refuses peers that are not local: behind it the
@@ -192,7 +192,9 @@ export async function runProxy(options: Ec2ProxyOptions): Promise<void> {
   }
 }
 
-/** Runs an alias command; "already exists" and similar outcomes are only logged, as aws-vault does. */
+/**
+ * Runs an alias command; "already exists" and similar outcomes are only logged, as aws-vault does.
+ */
 async function runTolerant(argv: string[]): Promise<void> {
   try {
     const out = await new Deno.Command(argv[0], {

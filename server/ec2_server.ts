@@ -1,5 +1,5 @@
 /**
- * The EC2 instance metadata emulator behind `exec --ec2-server` (§6.3 of the aws-vault notes),
+ * The EC2 instance metadata emulator behind `exec --ec2-server` (aws-vault's server/ec2server.go),
  * with IMDSv2 added: `PUT /latest/api/token` hands out session tokens, and a GET carrying
  * `X-aws-ec2-metadata-token` must present a valid one. GETs without that header are IMDSv1 and
  * allowed, as in aws-vault.

@@ -1,5 +1,5 @@
 /**
- * The ECS container credential server behind `exec --ecs-server` (§6.2 of the aws-vault notes):
+ * The ECS container credential server behind `exec --ecs-server` (aws-vault's server/ecsserver.go):
  * loopback only, a random port, and a bearer token the child gets through
  * AWS_CONTAINER_AUTHORIZATION_TOKEN. SDKs find it through AWS_CONTAINER_CREDENTIALS_FULL_URI.
  */
@@ -125,7 +125,9 @@ function decodePath(segment: string): string {
   }
 }
 
-/** The AWS error code when the error came from AWS (AwsServiceError has `code`), else a generic one. */
+/**
+ * The AWS error code when the error came from AWS (AwsServiceError has `code`), else a generic one.
+ */
 function errorCode(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   return typeof code === "string" && /^[A-Za-z][\w.]*$/.test(code)

@@ -1,7 +1,7 @@
 /**
- * `exec --ecs-server` and `exec --ec2-server` (§6.2, §6.3): start a loopback credential server,
- * run the child as a subprocess pointed at it, stop the server when the child exits and return
- * the child's exit code.
+ * `exec --ecs-server` and `exec --ec2-server` (aws-vault's cli/exec.go with server/ecsserver.go and
+ * server/ec2server.go): start a loopback credential server, run the child as a subprocess pointed
+ * at it, stop the server when the child exits and return the child's exit code.
  *
  * Credentials are fetched (and MFA/SSO prompts answered) before the child starts, unless --lazy.
  * After that first success, MFA prompts are forbidden: the child owns the terminal, and a
@@ -9,7 +9,7 @@
  * SDK a clear error instead.
  */
 import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
-import type { ProfileConfig } from "../sts/profile_config.ts";
+import type { ProfileConfig } from "../sts/config/profile_config.ts";
 import { errorMessage, UserError } from "../lib/errors.ts";
 import { debug, isDebug } from "../lib/log.ts";
 import { runChild } from "../lib/child.ts";
@@ -26,7 +26,10 @@ export interface ServerExecOptions {
   noEc2Proxy: boolean;
   command: string;
   args: string[];
-  /** The child environment without credentials (§6.1 step 3). */
+  /**
+   * The child environment without credentials (the AWS_* credential and profile variables removed,
+   * as cli/exec.go does).
+   */
   env: Record<string, string>;
   /** Print the mode's hint on stderr (interactive subshell) instead of the debug log. */
   showHelpMessages?: boolean;
@@ -127,7 +130,7 @@ export function ec2ChildEnv(base: Record<string, string>, url: string): Record<s
  * starts), and MFA prompts forbidden after the first success.
  */
 async function profileCache(opts: ServerExecOptions): Promise<CredentialCache> {
-  const { forbidMfaPrompts } = await import("../sts/mfa.ts");
+  const { forbidMfaPrompts } = await import("../sts/mfa/mfa.ts");
   const cache = new CredentialCache(opts.provider, {
     name: `credentials for profile ${opts.profile.name}`,
     onFirstSuccess: () => forbidMfaPrompts(MFA_FORBIDDEN_REASON),

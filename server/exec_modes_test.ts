@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../tests/assert.ts";
 import type { Credentials } from "../lib/credentials.ts";
-import type { ProfileConfig } from "../sts/profile_config.ts";
+import type { ProfileConfig } from "../sts/config/profile_config.ts";
 import { UserError } from "../lib/errors.ts";
-import { getMfaToken, resetMfaState } from "../sts/mfa.ts";
+import { getMfaToken, resetMfaState } from "../sts/mfa/mfa.ts";
 import {
   ec2ChildEnv,
   ecsChildEnv,

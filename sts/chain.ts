@@ -1,17 +1,17 @@
 /**
- * aws-vault's provider chain (§3.1-3.3), decision for decision as v7.2.0: which provider serves a
- * profile, when GetSessionToken is used or skipped, chained MFA, and which results are cached.
- * Building the chain reads the keystore's key list once and makes no AWS call; the providers call
- * AWS (and ask for MFA codes) only in retrieve().
+ * aws-vault's provider chain (vault/vault.go), decision for decision as v7.2.0: which provider
+ * serves a profile, when GetSessionToken is used or skipped, chained MFA, and which results are
+ * cached. Building the chain reads the keystore's key list once and makes no AWS call; the
+ * providers call AWS (and ask for MFA codes) only in retrieve().
  */
 import type { CredentialsProvider } from "../lib/credentials.ts";
 import { UserError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import { formatDuration as formatDurationForLog } from "../lib/duration.ts";
 import type { Keystore } from "../keystore/keystore.ts";
-import type { AwsConfigFile } from "./config.ts";
-import { resolveProfile } from "./config.ts";
-import type { ProfileBaseConfig, ProfileConfig } from "./profile_config.ts";
+import type { AwsConfigFile } from "./config/config.ts";
+import { resolveProfile } from "./config/profile_resolve.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "./config/profile_config.ts";
 import type { SessionStore } from "./session_cache.ts";
 import { isMasterCredentialsProvider, MasterCredentialsProvider } from "./providers/master.ts";
 import type { Env } from "./providers/sts_access.ts";
@@ -25,7 +25,7 @@ import type { SessionType } from "../keystore/key_names.ts";
  * scripts/build.ts includes them in compiled binaries.
  */
 export const CHAIN_MODULES = [
-  "prompt_drivers.ts",
+  "mfa/prompt_drivers.ts",
   "providers/web_identity.ts",
   "providers/credential_process.ts",
   "providers/assume_role.ts",
@@ -65,8 +65,8 @@ export interface CredentialsChain {
 export async function getCredentialsProvider(req: CredentialsRequest): Promise<CredentialsChain> {
   const env: Env = req.env ?? ((n) => Deno.env.get(n));
   if (req.base.mfaPromptMethod !== "") {
-    const { validatePromptDriver } = await load<typeof import("./prompt_drivers.ts")>(
-      "prompt_drivers.ts",
+    const { validatePromptDriver } = await load<typeof import("./mfa/prompt_drivers.ts")>(
+      "mfa/prompt_drivers.ts",
     );
     validatePromptDriver(req.base.mfaPromptMethod, env);
   }
@@ -110,7 +110,10 @@ export class ChainBuilder {
 
   constructor(readonly options: ChainOptions) {}
 
-  /** §3.1: stored/source path, else SSO, else web identity, else credential_process. */
+  /**
+   * vault/vault.go GetProviderForProfile: stored/source path, else SSO, else web identity, else
+   * credential_process.
+   */
   async providerFor(p: ProfileConfig): Promise<CredentialsProvider> {
     const hasStored = this.options.storedKeys.has(p.name);
     if (hasStored || p.sourceProfile) return await this.sourceWithSession(p, hasStored);
@@ -145,7 +148,10 @@ export class ChainBuilder {
     throw new UserError(`profile ${p.name}: credentials missing`);
   }
 
-  /** §3.2: the source credentials, then AssumeRole or GetSessionToken on top. */
+  /**
+   * vault/vault.go getSourceCredWithSession: the source credentials, then AssumeRole or
+   * GetSessionToken on top.
+   */
   private async sourceWithSession(
     p: ProfileConfig,
     hasStored: boolean,
@@ -195,7 +201,7 @@ export class ChainBuilder {
     return source;
   }
 
-  /** §3.3 canUseGetSessionToken: undefined when allowed, else aws-vault's reason. */
+  /** vault/vault.go canUseGetSessionToken: undefined when allowed, else aws-vault's reason. */
   cannotUseGetSessionToken(p: ProfileConfig): string | undefined {
     if (this.options.disableSessions) return "sessions are disabled";
     if (this.options.disableSessionsForProfile === p.name) {
@@ -221,8 +227,9 @@ export class ChainBuilder {
   }
 
   /**
-   * §3.5: SSO role credentials, cached as `sso.GetRoleCredentials` with the start URL in the
-   * serial's place. Without the cache (rotate) the OIDC token is not cached either, as upstream.
+   * vault/ssorolecredentialsprovider.go: SSO role credentials, cached as `sso.GetRoleCredentials`
+   * with the start URL in the serial's place. Without the cache (rotate) the OIDC token is not
+   * cached either, as upstream.
    */
   private async sso(p: ProfileConfig): Promise<CredentialsProvider> {
     const env = this.options.env;

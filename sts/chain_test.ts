@@ -1,7 +1,7 @@
 /**
- * The provider chain's decisions (§3.1-3.3), checked on the built provider tree without any
- * network call: which provider serves each profile, what is cached under which key, and when
- * GetSessionToken is skipped. The keystore is a real file keystore in a temporary directory.
+ * The provider chain's decisions (aws-vault's vault/vault.go), checked on the built provider tree
+ * without any network call: which provider serves each profile, what is cached under which key, and
+ * when GetSessionToken is skipped. The keystore is a real file keystore in a temporary directory.
  */
 import { assertEquals, assertRejects } from "../tests/assert.ts";
 import {
@@ -21,11 +21,11 @@ import { SessionTokenProvider } from "./providers/session_token.ts";
 import { AssumeRoleProvider } from "./providers/assume_role.ts";
 import { WebIdentityProvider } from "./providers/web_identity.ts";
 import { CredentialProcessProvider } from "./providers/credential_process.ts";
-import type { ProfileBaseConfig } from "./profile_config.ts";
+import type { ProfileBaseConfig } from "./config/profile_config.ts";
 
 const SERIAL = "arn:aws:iam::111111111111:mfa/jonsmith";
 
-// The setup of aws-vault's README table (§3.3).
+// The set-up of the table of outcomes at the end of aws-vault's README.md.
 const README_CONFIG = `
 [profile jonsmith]
 region = us-east-1

@@ -1,5 +1,6 @@
 /**
- * The AWS console federation flow of `aws-vault login` (behaviour notes §7, §3.9):
+ * The AWS console federation flow of `aws-vault login` (aws-vault's cli/login.go and
+ * vault/federationtokenprovider.go):
  *
  * 1. credentials: the environment (no profile), or the profile's provider chain with
  *    GetSessionToken disabled for the target profile itself;
@@ -23,8 +24,8 @@ import { UsageError, UserError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import { goJson } from "../keystore/go_json.ts";
 import type { Keystore } from "../keystore/keystore.ts";
-import type { AwsConfigFile } from "./config.ts";
-import type { ProfileBaseConfig, ProfileConfig } from "./profile_config.ts";
+import type { AwsConfigFile } from "./config/config.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "./config/profile_config.ts";
 import { AssumeRoleProvider } from "./providers/assume_role.ts";
 import { WebIdentityProvider } from "./providers/web_identity.ts";
 import { durationSeconds, type Env, logGenerated } from "./providers/sts_access.ts";
@@ -49,7 +50,9 @@ export const NO_PROFILE_NOR_ENV_MESSAGE =
 // ---------------------------------------------------------------------------------------------
 // URLs
 
-/** Go's url.QueryEscape: unreserved bytes kept, space as `+`, everything else `%XX` (upper case). */
+/**
+ * Go's url.QueryEscape: unreserved bytes kept, space as `+`, everything else `%XX` (upper case).
+ */
 export function queryEscape(text: string): string {
   let out = "";
   for (const byte of new TextEncoder().encode(text)) {
@@ -76,8 +79,9 @@ export interface LoginTarget {
 }
 
 /**
- * §7 step 4. Without a region the global console is used and `path` is ignored, as in aws-vault.
- * `path` is inserted verbatim after the host (so `--path=s3` gives `/s3`, `--path=/s3` gives `//s3`).
+ * As cli/login.go picks it. Without a region the global console is used and `path` is ignored, as
+ * in aws-vault. `path` is inserted verbatim after the host (so `--path=s3` gives `/s3`,
+ * `--path=/s3` gives `//s3`).
  */
 export function loginTarget(
   region: string,
@@ -107,7 +111,7 @@ export function loginTarget(
   return { prefix, destination };
 }
 
-/** §7 step 6: the URL that logs the browser in. It contains the sign-in token (a secret). */
+/** The URL that logs the browser in. It contains the sign-in token (a secret). */
 export function loginUrl(target: LoginTarget, signinToken: string): string {
   return `${target.prefix}?Action=login&Issuer=aws-vault&Destination=${
     queryEscape(target.destination)
@@ -131,7 +135,7 @@ export function signinTokenRequestUrl(prefix: string, creds: Credentials): strin
 }
 
 /**
- * §7 step 5: exchanges temporary credentials for a sign-in token. Errors never contain the
+ * Exchanges temporary credentials for a sign-in token. Errors never contain the
  * request URL (its query holds the secret key; aws-vault's Go error would show it).
  */
 export async function requestSigninToken(prefix: string, creds: Credentials): Promise<string> {
@@ -249,15 +253,18 @@ export function userNameFromGetUser(
   throw new UserError("Couldn't determine current username");
 }
 
-/** §3.9: a federated user session for long-term (or non-role) credentials. */
+/**
+ * vault/federationtokenprovider.go: a federated user session for long-term (or non-role)
+ * credentials.
+ */
 export async function federationToken(
   creds: Credentials,
   profile: ProfileConfig,
   env: Env,
 ): Promise<Credentials> {
   const [{ IamClient }, { StsClient }] = await Promise.all([
-    import("./iam_client.ts"),
-    import("./sts_client.ts"),
+    import("./aws/iam_client.ts"),
+    import("./aws/sts_client.ts"),
   ]);
   const iam = new IamClient({ profile, credentials: creds, env });
   let userName: string;
@@ -278,7 +285,7 @@ export async function federationToken(
 }
 
 /**
- * §7 step 3: the credentials the console will accept. Role providers are used directly; anything
+ * The credentials the console will accept. Role providers are used directly; anything
  * else is retrieved once and checked with GetCallerIdentity.
  */
 export async function consoleCredentials(
@@ -288,7 +295,7 @@ export async function consoleCredentials(
 ): Promise<Credentials> {
   if (isRoleProvider(provider)) return await provider.retrieve();
   const creds = await provider.retrieve();
-  const { StsClient } = await import("./sts_client.ts");
+  const { StsClient } = await import("./aws/sts_client.ts");
   const identity = await new StsClient({ profile, credentials: creds, env }).getCallerIdentity();
   if (isAssumedRoleArn(identity.arn)) return creds;
   return await federationToken(creds, profile, env);
@@ -317,7 +324,7 @@ async function loginSource(
   env: Env,
 ): Promise<{ profile: ProfileConfig; provider: CredentialsProvider }> {
   if (req.profileName === "") {
-    const { resolveProfile } = await import("./config.ts");
+    const { resolveProfile } = await import("./config/profile_resolve.ts");
     const profile = resolveProfile(req.config, "", req.base, env);
     const creds = environmentCredentials(env);
     if (!creds) throw new UserError(NO_PROFILE_NOR_ENV_MESSAGE);

@@ -9,7 +9,7 @@ import {
 import { testProfile } from "../tests/fake_aws/test_profile.ts";
 import type { Credentials } from "../lib/credentials.ts";
 import { UserError } from "../lib/errors.ts";
-import { AwsServiceError } from "./aws_error.ts";
+import { AwsServiceError } from "./aws/error.ts";
 import {
   ALLOW_ALL_POLICY,
   encodeQuery,

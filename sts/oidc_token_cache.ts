@@ -1,7 +1,8 @@
 /**
  * SSO OIDC access tokens cached in the keystore under `oidc:<start url>` (aws-vault's
- * OIDCTokenKeyring, §4.5): used while not expired (no minimum-TTL window); an expired token is
- * deleted when read. An unreadable item counts as a miss and is overwritten by the next token.
+ * OIDCTokenKeyring in vault/oidctokenkeyring.go): used while not expired (no minimum-TTL window);
+ * an expired token is deleted when read. An unreadable item counts as a miss and is overwritten by
+ * the next token.
  */
 import { debug } from "../lib/log.ts";
 import { ItemNotFoundError, type Keystore } from "../keystore/keystore.ts";

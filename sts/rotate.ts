@@ -1,7 +1,7 @@
 /**
- * The rotate flow (§10): create a new access key, wait until it works, store it, clear the
- * chain's sessions, delete the old key. Messages are aws-vault's; failures are not: each one
- * says which key is stored and which keys exist at IAM, and leaves a working key stored.
+ * The rotate flow (aws-vault's cli/rotate.go): create a new access key, wait until it works, store
+ * it, clear the chain's sessions, delete the old key. Messages are aws-vault's; failures are not:
+ * each one says which key is stored and which keys exist at IAM, and leaves a working key stored.
  *
  * Differences from aws-vault v7.2.0, on purpose:
  * - `--no-session` signs the IAM calls with the master keys it rotates (aws-vault reads the keys
@@ -16,8 +16,9 @@ import { debug, maskKey } from "../lib/log.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 import { getCredentialsProvider } from "./chain.ts";
-import { type AwsConfigFile, resolveProfile } from "./config.ts";
-import type { ProfileBaseConfig, ProfileConfig } from "./profile_config.ts";
+import type { AwsConfigFile } from "./config/config.ts";
+import { resolveProfile } from "./config/profile_resolve.ts";
+import type { ProfileBaseConfig, ProfileConfig } from "./config/profile_config.ts";
 import { MasterCredentialsProvider } from "./providers/master.ts";
 import { SessionStore } from "./session_cache.ts";
 
@@ -103,8 +104,8 @@ export async function rotate(req: RotateRequest): Promise<void> {
   print("Creating a new access key");
 
   const iamCreds = req.noSession ? oldCreds : await sessionCredentials(req, env);
-  const { StsClient } = await import("./sts_client.ts");
-  const { IamClient } = await import("./iam_client.ts");
+  const { StsClient } = await import("./aws/sts_client.ts");
+  const { IamClient } = await import("./aws/iam_client.ts");
   const iam = new IamClient({ profile, credentials: iamCreds, env });
 
   const userName = profile.roleArn !== "" ? await iamUserName(profile, oldCreds, env) : undefined;
@@ -197,7 +198,7 @@ async function sessionCredentials(req: RotateRequest, env: Env): Promise<Credent
 }
 
 async function iamUserName(profile: ProfileConfig, master: Credentials, env: Env): Promise<string> {
-  const { StsClient } = await import("./sts_client.ts");
+  const { StsClient } = await import("./aws/sts_client.ts");
   let arn: string;
   try {
     arn = (await new StsClient({ profile, credentials: master, env }).getCallerIdentity()).arn;

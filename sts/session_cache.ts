@@ -1,6 +1,7 @@
 /**
- * The session cache (§3.4, §4.4): temporary credentials stored in the keystore under aws-vault's
- * key names and JSON, so that aws-vault and we reuse each other's sessions.
+ * The session cache (aws-vault's vault/cachedsessionprovider.go and vault/sessionkeyring.go):
+ * temporary credentials stored in the keystore under aws-vault's key names and JSON, so that
+ * aws-vault and we reuse each other's sessions.
  *
  * - `SessionStore` reads and writes session items. Every read or write first deletes legacy keys
  *   and keys whose embedded expiry is past (from the key name alone, nothing is decrypted).

@@ -6,8 +6,8 @@ import type { Credentials } from "../lib/credentials.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
 import { openFileKeystore } from "../keystore/file.ts";
 import type { Keystore } from "../keystore/keystore.ts";
-import { type AwsConfigFile, loadConfigFile } from "../sts/config.ts";
-import { emptyBaseConfig, type ProfileBaseConfig } from "../sts/profile_config.ts";
+import { type AwsConfigFile, loadConfigFile } from "../sts/config/config.ts";
+import { emptyBaseConfig, type ProfileBaseConfig } from "../sts/config/profile_config.ts";
 import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
 import { tempHome } from "./run_cli.ts";
 

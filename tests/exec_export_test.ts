@@ -414,8 +414,8 @@ Deno.test("exec assumes a role and gives the child the session with its expirati
     assertEquals(env.AWS_REGION, "eu-west-1");
     assertEquals(env.AWS_DEFAULT_REGION, "eu-west-1");
     assertEquals(fake.callCount("AssumeRole"), 1);
-    // Without MFA aws-vault skips GetSessionToken on the source (§3.3): the long-term key of
-    // profile dev signed the AssumeRole.
+    // Without MFA aws-vault skips GetSessionToken on the source (vault/vault.go
+    // canUseGetSessionToken): the long-term key of profile dev signed the AssumeRole.
     assertEquals(session.issuedBy, user.accessKeyId);
     assertEquals(fake.callCount("GetSessionToken"), 0);
   } finally {

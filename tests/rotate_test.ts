@@ -1,7 +1,7 @@
 /**
- * rotate (§10) against the fake AWS: through the CLI for the normal flows, and by calling
- * sts/rotate.ts in-process (short retry timings) for every failure in the middle of it. After
- * each failure the stored key must work and the message must say which key is where.
+ * rotate (aws-vault's cli/rotate.go) against the fake AWS: through the CLI for the normal flows,
+ * and by calling sts/rotate.ts in-process (short retry timings) for every failure in the middle of
+ * it. After each failure the stored key must work and the message must say which key is where.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { runCli, tempHome } from "./run_cli.ts";
@@ -12,7 +12,7 @@ import { formatSessionKey } from "../keystore/key_names.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 import type { Credentials } from "../lib/credentials.ts";
 import { UserError } from "../lib/errors.ts";
-import { loadConfigFile } from "../sts/config.ts";
+import { loadConfigFile } from "../sts/config/config.ts";
 import { formatKeyForDisplay, rotate, type RotateTiming } from "../sts/rotate.ts";
 
 const FAST: RotateTiming = {
@@ -65,9 +65,9 @@ function activeKeys(fake: FakeAws): string[] {
 
 /** Whether AWS accepts `creds` (GetCallerIdentity through the fake). */
 async function works(s: Setup, creds: Credentials): Promise<boolean> {
-  const { StsClient } = await import("../sts/sts_client.ts");
+  const { StsClient } = await import("../sts/aws/sts_client.ts");
   const config = await loadConfigFile(s.env.AWS_CONFIG_FILE);
-  const { resolveProfile } = await import("../sts/config.ts");
+  const { resolveProfile } = await import("../sts/config/profile_resolve.ts");
   const profile = resolveProfile(config, "alice", emptyBase(), (n) => s.env[n]);
   try {
     await new StsClient({ profile, credentials: creds, env: (n) => s.env[n] }).getCallerIdentity();

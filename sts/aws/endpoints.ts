@@ -9,8 +9,8 @@
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or, when that variable is unset, the profile's
  * ignore_configured_endpoint_urls=true) drops 2-5.
  */
-import { UserError } from "../lib/errors.ts";
-import type { ProfileConfig } from "./profile_config.ts";
+import { UserError } from "../../lib/errors.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 
 export type AwsServiceName = "sts" | "iam" | "sso" | "sso-oidc";
 
@@ -56,7 +56,10 @@ const SERVICE_IDS: Record<AwsServiceName, { env: string; configKeys: string[] }>
   "sso-oidc": { env: "SSO_OIDC", configKeys: ["sso_oidc", "sso-oidc"] },
 };
 
-/** Regions for which `sts_regional_endpoints = legacy` means the global endpoint (§2.6). */
+/**
+ * Regions for which `sts_regional_endpoints = legacy` means the global endpoint (botocore's legacy
+ * STS endpoint list).
+ */
 const LEGACY_GLOBAL_STS_REGIONS = new Set([
   "ap-northeast-1",
   "ap-south-1",

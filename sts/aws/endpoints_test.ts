@@ -3,10 +3,10 @@
  * AWS CLI's cross-SDK suite (tests/functional/configured_endpoint_urls/profile-tests.json), with
  * our services (STS, IAM, SSO OIDC) and our own values.
  */
-import { assertEquals, assertThrows } from "../tests/assert.ts";
-import { testProfile } from "../tests/fake_aws/test_profile.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
+import { testProfile } from "../../tests/fake_aws/test_profile.ts";
 import { type AwsServiceName, MissingRegionError, resolveEndpoint } from "./endpoints.ts";
-import type { ProfileConfig } from "./profile_config.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 
 const PROFILES: Record<string, Partial<ProfileConfig>> = {
   plain: {},

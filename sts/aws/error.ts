@@ -1,8 +1,9 @@
 /**
- * Errors from AWS calls. An error answer from the service becomes an AwsServiceError whose
- * message reads like AWS's own (`AccessDenied: User: arn:aws:iam::1:user/x is not authorized
- * ...`), which aws-vault's login relies on (§3.9 regex). A request that never got an answer
- * (connection refused, DNS, timeout) becomes an AwsNetworkError naming the endpoint.
+ * Errors from AWS calls. An error answer from the service becomes an AwsServiceError whose message
+ * reads like AWS's own (`AccessDenied: User: arn:aws:iam::1:user/x is not authorized ...`), which
+ * aws-vault's login relies on (cli/login.go matches the error text with a regular expression). A
+ * request that never got an answer (connection refused, DNS, timeout) becomes an AwsNetworkError
+ * naming the endpoint.
  */
 import { parseXml, textAt, type XmlElement } from "./xml.ts";
 

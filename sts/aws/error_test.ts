@@ -1,5 +1,5 @@
-import { assertEquals } from "../tests/assert.ts";
-import { serviceErrorFromResponse } from "./aws_error.ts";
+import { assertEquals } from "../../tests/assert.ts";
+import { serviceErrorFromResponse } from "./error.ts";
 
 Deno.test("AWS error answers keep AWS's code and message", () => {
   const err = serviceErrorFromResponse(
@@ -20,7 +20,7 @@ Deno.test("AWS error answers keep AWS's code and message", () => {
     "AccessDenied: User: arn:aws:iam::123456789012:user/bob is not authorized to perform: " +
       "sts:AssumeRole on resource: arn:aws:iam::123456789012:role/x",
   );
-  // aws-vault's login falls back on this pattern (behaviour notes §3.9).
+  // aws-vault's login falls back on this pattern (cli/login.go).
   assertEquals(
     /^AccessDenied: User: arn:aws:iam::(\d+):user\/(.+) is not/.exec(err.message)?.[2],
     "bob",

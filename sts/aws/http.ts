@@ -4,8 +4,8 @@
  * 5xx and dropped connections, AwsNetworkError for requests that got no answer, and a debug line
  * with the status and request id. Bodies are never logged (they hold codes, tokens and secrets).
  */
-import { debug } from "../lib/log.ts";
-import { AwsNetworkError, AwsServiceError } from "./aws_error.ts";
+import { debug } from "../../lib/log.ts";
+import { AwsNetworkError, AwsServiceError } from "./error.ts";
 
 /** Default per-attempt timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;

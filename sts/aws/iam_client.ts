@@ -3,8 +3,8 @@
  * CreateAccessKey and DeleteAccessKey. IAM is a global service: requests go to the partition's
  * IAM endpoint and are signed for its home region (us-east-1, cn-north-1, us-gov-west-1).
  */
-import type { Credentials } from "../lib/credentials.ts";
-import { queryAws, type QueryRequest } from "./aws_query.ts";
+import type { Credentials } from "../../lib/credentials.ts";
+import { queryAws, type QueryRequest } from "./query.ts";
 import { resolveEndpoint } from "./endpoints.ts";
 import type { AwsClientOptions } from "./sts_client.ts";
 import { members, path, textAt, type XmlElement } from "./xml.ts";

@@ -1,9 +1,9 @@
 /** IamClient against the fake AWS (signatures checked by its independent SigV4 verifier). */
-import { assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
-import { type FakeAws, startFakeAws } from "../tests/fake_aws/server.ts";
-import { testProfile } from "../tests/fake_aws/test_profile.ts";
-import type { Credentials } from "../lib/credentials.ts";
-import { AwsServiceError } from "./aws_error.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../tests/assert.ts";
+import { type FakeAws, startFakeAws } from "../../tests/fake_aws/server.ts";
+import { testProfile } from "../../tests/fake_aws/test_profile.ts";
+import type { Credentials } from "../../lib/credentials.ts";
+import { AwsServiceError } from "./error.ts";
 import { IamClient } from "./iam_client.ts";
 import { StsClient } from "./sts_client.ts";
 

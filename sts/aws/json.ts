@@ -5,9 +5,9 @@
  * the body's `__type` or `code`, else (OAuth style, as SSO OIDC answers) its `error` turned into
  * the exception name; the message from `message`/`Message`, else `error_description`.
  */
-import { debug } from "../lib/log.ts";
-import { AwsServiceError } from "./aws_error.ts";
-import { fetchAnswer, type HttpAnswer, withOneRetry } from "./aws_http.ts";
+import { debug } from "../../lib/log.ts";
+import { AwsServiceError } from "./error.ts";
+import { fetchAnswer, type HttpAnswer, withOneRetry } from "./http.ts";
 
 export interface RestJsonRequest {
   /** "SSO OIDC CreateToken": for logs and network errors. */

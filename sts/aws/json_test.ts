@@ -1,7 +1,7 @@
 /** REST-JSON error decoding: the code and message as the AWS SDKs read them. */
-import { assertEquals } from "../tests/assert.ts";
-import type { HttpAnswer } from "./aws_http.ts";
-import { restJsonError } from "./aws_json.ts";
+import { assertEquals } from "../../tests/assert.ts";
+import type { HttpAnswer } from "./http.ts";
+import { restJsonError } from "./json.ts";
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer {
   return {

@@ -5,10 +5,10 @@
  * endpoint, key (masked) and outcome; parameters and answers are never logged (they hold MFA
  * codes, tokens and secrets).
  */
-import type { Credentials } from "../lib/credentials.ts";
-import { debug, maskKey } from "../lib/log.ts";
-import { AwsServiceError, serviceErrorFromResponse } from "./aws_error.ts";
-import { fetchAnswer, withOneRetry } from "./aws_http.ts";
+import type { Credentials } from "../../lib/credentials.ts";
+import { debug, maskKey } from "../../lib/log.ts";
+import { AwsServiceError, serviceErrorFromResponse } from "./error.ts";
+import { fetchAnswer, withOneRetry } from "./http.ts";
 import type { ResolvedEndpoint } from "./endpoints.ts";
 import { child, parseXml, type XmlElement } from "./xml.ts";
 
@@ -17,7 +17,7 @@ export type QueryService = "sts" | "iam";
 const API_VERSIONS: Record<QueryService, string> = { sts: "2011-06-15", iam: "2010-05-08" };
 const SERVICE_TITLES: Record<QueryService, string> = { sts: "STS", iam: "IAM" };
 
-export { DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS } from "./aws_http.ts";
+export { DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS } from "./http.ts";
 
 export interface QueryRequest {
   service: QueryService;

@@ -4,11 +4,11 @@ import {
   assertNotIncludes,
   assertRejects,
   assertStringIncludes,
-} from "../tests/assert.ts";
-import { startFakeAws } from "../tests/fake_aws/server.ts";
-import { testProfile } from "../tests/fake_aws/test_profile.ts";
-import { AwsNetworkError, AwsServiceError } from "./aws_error.ts";
-import { queryBody } from "./aws_query.ts";
+} from "../../tests/assert.ts";
+import { startFakeAws } from "../../tests/fake_aws/server.ts";
+import { testProfile } from "../../tests/fake_aws/test_profile.ts";
+import { AwsNetworkError, AwsServiceError } from "./error.ts";
+import { queryBody } from "./query.ts";
 import { StsClient } from "./sts_client.ts";
 
 function client(
@@ -99,9 +99,12 @@ Deno.test("--debug logs each call without secrets", async () => {
   await using fake = await startFakeAws();
   const u = fake.addUser("u", { mfa: { codes: ["987654"] } });
   const script = `
-    import { setDebug } from "${new URL("../lib/log.ts", import.meta.url)}";
+    import { setDebug } from "${new URL("../../lib/log.ts", import.meta.url)}";
     import { StsClient } from "${new URL("./sts_client.ts", import.meta.url)}";
-    import { testProfile } from "${new URL("../tests/fake_aws/test_profile.ts", import.meta.url)}";
+    import { testProfile } from "${new URL(
+    "../../tests/fake_aws/test_profile.ts",
+    import.meta.url,
+  )}";
     setDebug(true);
     const c = new StsClient({ profile: testProfile(), env: () => "${fake.url}",
       credentials: { accessKeyId: "${u.accessKeyId}", secretAccessKey: "${u.secretAccessKey}", sessionToken: "" } });
@@ -110,7 +113,7 @@ Deno.test("--debug logs each call without secrets", async () => {
   `;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", script],
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: new URL("../..", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",
   }).output();

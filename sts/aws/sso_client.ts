@@ -5,9 +5,9 @@
  * unless an endpoint is configured (AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, `[services]` sso,
  * endpoint_url). An expired or unknown token gives AwsServiceError UnauthorizedException, 401.
  */
-import type { Credentials } from "../lib/credentials.ts";
-import { AwsServiceError } from "./aws_error.ts";
-import { restJsonCall } from "./aws_json.ts";
+import type { Credentials } from "../../lib/credentials.ts";
+import { AwsServiceError } from "./error.ts";
+import { restJsonCall } from "./json.ts";
 import { resolveEndpoint } from "./endpoints.ts";
 import type { SsoClientOptions } from "./sso_oidc_client.ts";
 

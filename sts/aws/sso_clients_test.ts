@@ -1,8 +1,8 @@
 /** The SSO OIDC and SSO portal clients against the fake AWS: requests, answers, AWS's errors. */
-import { assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
-import { startFakeAws } from "../tests/fake_aws/server.ts";
-import { testProfile } from "../tests/fake_aws/test_profile.ts";
-import { AwsNetworkError, AwsServiceError } from "./aws_error.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../tests/assert.ts";
+import { startFakeAws } from "../../tests/fake_aws/server.ts";
+import { testProfile } from "../../tests/fake_aws/test_profile.ts";
+import { AwsNetworkError, AwsServiceError } from "./error.ts";
 import { SsoClient } from "./sso_client.ts";
 import { DEVICE_CODE_GRANT_TYPE, SsoOidcClient } from "./sso_oidc_client.ts";
 import { StsClient } from "./sts_client.ts";

@@ -5,7 +5,7 @@
  * (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, `[services]` sso_oidc, endpoint_url).
  * Errors are AwsServiceError with AWS's exception names (AuthorizationPendingException, ...).
  */
-import { restJsonCall } from "./aws_json.ts";
+import { restJsonCall } from "./json.ts";
 import { resolveEndpoint } from "./endpoints.ts";
 import type { EndpointProfile } from "./endpoints.ts";
 

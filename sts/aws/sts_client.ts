@@ -3,10 +3,10 @@
  * (unsigned), GetFederationToken and GetCallerIdentity. The endpoint comes from the profile and
  * the environment (endpoints.ts); the region from the profile.
  */
-import type { Credentials } from "../lib/credentials.ts";
-import { queryAws, type QueryRequest } from "./aws_query.ts";
+import type { Credentials } from "../../lib/credentials.ts";
+import { queryAws, type QueryRequest } from "./query.ts";
 import { resolveEndpoint } from "./endpoints.ts";
-import type { ProfileConfig } from "./profile_config.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 import { textAt, type XmlElement } from "./xml.ts";
 
 /** Options shared by StsClient and IamClient. */

@@ -5,11 +5,11 @@ import {
   assertMatch,
   assertRejects,
   assertStringIncludes,
-} from "../tests/assert.ts";
-import { type FakeAws, startFakeAws } from "../tests/fake_aws/server.ts";
-import { testProfile } from "../tests/fake_aws/test_profile.ts";
-import type { Credentials } from "../lib/credentials.ts";
-import { AwsServiceError } from "./aws_error.ts";
+} from "../../tests/assert.ts";
+import { type FakeAws, startFakeAws } from "../../tests/fake_aws/server.ts";
+import { testProfile } from "../../tests/fake_aws/test_profile.ts";
+import type { Credentials } from "../../lib/credentials.ts";
+import { AwsServiceError } from "./error.ts";
 import { StsClient } from "./sts_client.ts";
 
 function sts(fake: FakeAws, credentials?: Credentials, region = "eu-west-1"): StsClient {

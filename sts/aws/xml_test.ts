@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../tests/assert.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { members, parseXml, path, textAt, XmlParseError } from "./xml.ts";
 
 Deno.test("parseXml reads an STS answer with prolog, namespace, entities and CDATA", () => {

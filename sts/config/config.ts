@@ -1,15 +1,15 @@
 /**
  * `~/.aws/config` as aws-vault uses it: where it is, creating it when missing, which sections are
  * profiles and SSO sessions, and adding an empty profile section without touching the rest of the
- * file. Profile resolution lives in profile_resolve.ts and is re-exported here.
+ * file. Profile resolution lives in profile_resolve.ts, which builds on this module.
  */
-import { UserError } from "../lib/errors.ts";
-import { debug } from "../lib/log.ts";
+import { UserError } from "../../lib/errors.ts";
+import { debug } from "../../lib/log.ts";
 import { type IniDocument, type IniSection, IniSyntaxError, parseIni } from "./ini.ts";
 
-export { resolvedSsoStartUrl, resolveProfile } from "./profile_resolve.ts";
-
-/** The keys aws-vault reads from a profile section; `[default]` counts as a profile only with one. */
+/**
+ * The keys aws-vault reads from a profile section; `[default]` counts as a profile only with one.
+ */
 const PROFILE_KEYS = [
   "mfa_serial",
   "role_arn",
@@ -64,7 +64,8 @@ export class AwsConfigFile {
 
   /**
    * Profile names in file order: `[profile x]` sections, and `[default]` when it sets at least one
-   * key aws-vault reads. A name is listed once even if `[default]` and `[profile default]` both exist.
+   * key aws-vault reads. A name is listed once even if `[default]` and `[profile default]` both
+   * exist.
    */
   profileNames(): string[] {
     const names: string[] = [];
@@ -200,11 +201,11 @@ function dirname(path: string): string {
 }
 
 /**
- * Appends an empty `[profile <name>]` (or `[default]`) section at the end of the file, leaving every
- * existing byte as it is (aws-vault rewrites the whole file through go-ini; we do not). The file is
- * re-read first so that edits made since it was loaded are kept, and replaced atomically (temp file
- * in the same directory + rename, same mode; a symlinked config is updated at its target).
- * Returns false if the section already exists.
+ * Appends an empty `[profile <name>]` (or `[default]`) section at the end of the file, leaving
+ * every existing byte as it is (aws-vault rewrites the whole file through go-ini; we do not). The
+ * file is re-read first so that edits made since it was loaded are kept, and replaced atomically
+ * (temp file in the same directory + rename, same mode; a symlinked config is updated at its
+ * target). Returns false if the section already exists.
  */
 export async function addProfileSection(file: AwsConfigFile, name: string): Promise<boolean> {
   if (file.hasProfile(name)) return false;
@@ -261,7 +262,9 @@ async function realPath(path: string): Promise<string> {
   }
 }
 
-/** Writes `data` to a temp file next to `path`, gives it `path`'s mode, and renames it over `path`. */
+/**
+ * Writes `data` to a temp file next to `path`, gives it `path`'s mode, and renames it over `path`.
+ */
 async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
   const dir = dirname(path);
   const base = path.slice(dir.length + 1);

@@ -1,5 +1,5 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "../tests/assert.ts";
-import { UserError } from "../lib/errors.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
+import { UserError } from "../../lib/errors.ts";
 import { addProfileSection, configFilePath, loadConfigFile } from "./config.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {

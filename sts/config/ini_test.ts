@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../tests/assert.ts";
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { cleanValue, IniSyntaxError, parseIni } from "./ini.ts";
 
 function values(text: string, section: string): Record<string, string> {

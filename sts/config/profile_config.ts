@@ -1,5 +1,5 @@
 /**
- * A profile after resolution (§2.3 of the aws-vault behaviour notes): flags, then environment,
+ * A profile after resolution (aws-vault's vault/config.go ProfileConfig): flags, then environment,
  * then the profile's own section, its include_profile chain and [default]. Durations are in
  * milliseconds. Empty string means "not set" for every string field.
  */
@@ -51,9 +51,13 @@ export interface ProfileConfig {
 
   /** Endpoint configuration as the AWS SDKs define it (sts/endpoints.ts resolves it). */
   endpointUrl: string;
-  /** From the profile's `services` section: lower-case service id ("sts", "iam"...) -> endpoint_url. */
+  /**
+   * From the profile's `services` section: lower-case service id ("sts", "iam"...) -> endpoint_url.
+   */
   serviceEndpointUrls: Record<string, string>;
-  /** `ignore_configured_endpoint_urls` in the profile (the environment variable is read separately). */
+  /**
+   * `ignore_configured_endpoint_urls` in the profile (the environment variable is read separately).
+   */
   ignoreConfiguredEndpointUrls: boolean;
 }
 

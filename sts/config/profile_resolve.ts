@@ -1,13 +1,13 @@
 /**
- * Resolves a profile the way aws-vault's ConfigLoader does (behaviour notes §2.3-2.5):
+ * Resolves a profile the way aws-vault's ConfigLoader does (vault/config.go):
  * every field is "first non-empty wins", filled from the command-line base, then the environment,
  * then the profile's own section, its include_profile chain, and `[default]` at the end of every
  * include chain. The source_profile chain is resolved recursively and linked both ways.
  * Unlike aws-vault, a source_profile cycle is reported instead of overflowing the stack.
  */
-import { UserError } from "../lib/errors.ts";
-import { debug } from "../lib/log.ts";
-import { formatDuration, parseDuration } from "../lib/duration.ts";
+import { UserError } from "../../lib/errors.ts";
+import { debug } from "../../lib/log.ts";
+import { formatDuration, parseDuration } from "../../lib/duration.ts";
 import type { AwsConfigFile } from "./config.ts";
 import type { IniSection } from "./ini.ts";
 import { emptyBaseConfig, type ProfileBaseConfig, type ProfileConfig } from "./profile_config.ts";

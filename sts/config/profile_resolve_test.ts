@@ -1,6 +1,7 @@
-import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
-import { UserError } from "../lib/errors.ts";
-import { type AwsConfigFile, loadConfigFile, resolveProfile } from "./config.ts";
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { UserError } from "../../lib/errors.ts";
+import { type AwsConfigFile, loadConfigFile } from "./config.ts";
+import { resolveProfile } from "./profile_resolve.ts";
 import type { ProfileBaseConfig } from "./profile_config.ts";
 
 const HOUR = 3_600_000;

@@ -1,14 +1,15 @@
 /**
- * Where MFA codes come from (§3.7): `--mfa-token` (the same code for every MFA call of the
- * process) > `mfa_process` (stdout, trimmed) > a prompt driver (`--prompt`, `AWS_VAULT_PROMPT`, or
- * auto-selected as §8). A code typed at a prompt is remembered for a short while per serial, so
- * one process never asks twice for the same device (e.g. two roles with the same mfa_serial
- * assumed with --no-session); a code AWS refused is forgotten so that the next need asks again.
+ * Where MFA codes come from (aws-vault's vault/mfa.go): `--mfa-token` (the same code for every MFA
+ * call of the process) > `mfa_process` (stdout, trimmed) > a prompt driver (`--prompt`,
+ * `AWS_VAULT_PROMPT`, or auto-selected as prompt/prompt.go does). A code typed at a prompt is
+ * remembered for a short while per serial, so one process never asks twice for the same device
+ * (e.g. two roles with the same mfa_serial assumed with --no-session); a code AWS refused is
+ * forgotten so that the next need asks again.
  */
-import { debug } from "../lib/log.ts";
-import { UserError } from "../lib/errors.ts";
-import type { ProfileConfig } from "./profile_config.ts";
-import { runShellCommand } from "./shell_process.ts";
+import { debug } from "../../lib/log.ts";
+import { UserError } from "../../lib/errors.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
+import { runShellCommand } from "../../lib/shell_process.ts";
 
 /** How long a prompted code is reused: about one TOTP window either side. */
 const PROMPTED_CODE_REUSE_MS = 60_000;

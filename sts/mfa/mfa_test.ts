@@ -1,11 +1,11 @@
-/** MFA code sources and prompt drivers (§3.7, §8). */
+/** MFA code sources and prompt drivers (aws-vault's vault/mfa.go and prompt/). */
 import {
   assertEquals,
   assertRejects,
   assertStringIncludes,
   assertThrows,
-} from "../tests/assert.ts";
-import { UsageError, UserError } from "../lib/errors.ts";
+} from "../../tests/assert.ts";
+import { UsageError, UserError } from "../../lib/errors.ts";
 import { forbidMfaPrompts, getMfaToken, resetMfaState } from "./mfa.ts";
 import {
   availablePromptDrivers,

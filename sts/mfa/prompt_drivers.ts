@@ -1,11 +1,11 @@
 /**
- * MFA prompt drivers (§8 of the aws-vault notes): `terminal` (always), `kdialog`, `osascript`,
+ * MFA prompt drivers (aws-vault's prompt/ directory): `terminal` (always), `kdialog`, `osascript`,
  * `ykman` and `zenity` when their binary is on PATH, `wincredui` on Windows. Every driver shows
  * `Enter MFA code for <serial>: ` and returns the trimmed answer.
  */
-import { UsageError, UserError } from "../lib/errors.ts";
-import { promptTerminal } from "../lib/tty.ts";
-import { findExecutable } from "../lib/which.ts";
+import { UsageError, UserError } from "../../lib/errors.ts";
+import { promptTerminal } from "../../lib/tty.ts";
+import { findExecutable } from "../../lib/which.ts";
 
 /** The drivers that run an external program, with the binary each needs. */
 const BINARY_DRIVERS: Record<string, string> = {

@@ -3,10 +3,10 @@
  * (caption `Enter MFA code for aws-vault`, target `aws-vault`, the user name pre-filled with the
  * serial without `arn:aws:iam::` and `:mfa`); the code is typed into the password field.
  */
-import { UserError } from "../lib/errors.ts";
+import { UserError } from "../../lib/errors.ts";
 
 export async function promptWincredui(message: string, mfaSerial: string): Promise<string> {
-  const ffi = await import("../ffi/credui.ts");
+  const ffi = await import("../../ffi/credui.ts");
   const credui = ffi.loadCredUi();
   const messageText = ffi.wideString(message);
   const caption = ffi.wideString("Enter MFA code for aws-vault");

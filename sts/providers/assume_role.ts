@@ -1,10 +1,11 @@
 /**
- * sts:AssumeRole with the source credentials (§3.8): role_session_name (default: Unix
- * nanoseconds), duration, external_id, MFA, session tags, transitive tag keys, source identity.
+ * sts:AssumeRole with the source credentials (aws-vault's vault/assumeroleprovider.go):
+ * role_session_name (default: Unix nanoseconds), duration, external_id, MFA, session tags,
+ * transitive tag keys, source identity.
  */
 import type { Credentials, CredentialsProvider } from "../../lib/credentials.ts";
-import { forgetMfaCode, getMfaToken } from "../mfa.ts";
-import type { ProfileConfig } from "../profile_config.ts";
+import { forgetMfaCode, getMfaToken } from "../mfa/mfa.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 import {
   defaultRoleSessionName,
   durationSeconds,

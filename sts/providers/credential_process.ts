@@ -1,7 +1,7 @@
 /**
- * credential_process as a credential source (§3.6): run through the shell with stdin and stderr
- * inherited; stdout parsed as JSON, field names matched case-insensitively as Go does, `Version`
- * and unknown fields ignored.
+ * credential_process as a credential source (aws-vault's vault/credentialprocessprovider.go): run
+ * through the shell with stdin and stderr inherited; stdout parsed as JSON, field names matched
+ * case-insensitively as Go does, `Version` and unknown fields ignored.
  *
  * Deliberate difference (aws-vault issue #1182): aws-vault requires all four of AccessKeyId,
  * SecretAccessKey, SessionToken and Expiration, so a process that returns long-term keys is
@@ -12,7 +12,7 @@ import type { CredentialsProvider } from "../../lib/credentials.ts";
 import { UserError } from "../../lib/errors.ts";
 import { lookupFold, rfc3339Nano } from "../../keystore/go_json.ts";
 import type { FetchedCredentials } from "../session_cache.ts";
-import { runShellCommand } from "../shell_process.ts";
+import { runShellCommand } from "../../lib/shell_process.ts";
 
 export class CredentialProcessProvider implements CredentialsProvider {
   constructor(readonly commandLine: string) {}

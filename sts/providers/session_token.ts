@@ -1,7 +1,7 @@
 /** sts:GetSessionToken from long-term keys, with MFA when the profile has an mfa_serial. */
 import type { Credentials, CredentialsProvider } from "../../lib/credentials.ts";
-import { forgetMfaCode, getMfaToken } from "../mfa.ts";
-import type { ProfileConfig } from "../profile_config.ts";
+import { forgetMfaCode, getMfaToken } from "../mfa/mfa.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 import { durationSeconds, type Env, logGenerated, newStsClient } from "./sts_access.ts";
 
 export class SessionTokenProvider implements CredentialsProvider {

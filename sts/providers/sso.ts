@@ -1,8 +1,9 @@
 /**
  * SSO (IAM Identity Center) role credentials, as aws-vault v7's SSORoleCredentialsProvider
- * (§3.5): an OIDC access token (cached under `oidc:<start url>`, else a new one from the device
- * authorization flow), then sso:GetRoleCredentials for sso_account_id / sso_role_name. A 401 with
- * a cached token deletes it and runs the flow once more.
+ * (aws-vault's vault/ssorolecredentialsprovider.go): an OIDC access token (cached under
+ * `oidc:<start url>`, else a new one from the device authorization flow), then
+ * sso:GetRoleCredentials for sso_account_id / sso_role_name. A 401 with a cached token deletes it
+ * and runs the flow once more.
  *
  * Differences from aws-vault, on purpose:
  * - SlowDownException adds 5 s to the poll interval and polling goes on (aws-vault returns it as
@@ -21,9 +22,9 @@ import type { OidcToken } from "../../keystore/oidc_token_item.ts";
 import { goLocalTime } from "../../keystore/oidc_token_item.ts";
 import { type LockOptions, withLock } from "../lock.ts";
 import type { OidcTokenCache } from "../oidc_token_cache.ts";
-import type { ProfileConfig } from "../profile_config.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 import type { FetchedCredentials } from "../session_cache.ts";
-import type { CreatedToken, SsoClientOptions } from "../sso_oidc_client.ts";
+import type { CreatedToken, SsoClientOptions } from "../aws/sso_oidc_client.ts";
 import type { Env } from "./sts_access.ts";
 
 /** RFC 8628 defaults: the poll interval when none is given, and the slow_down increment. */
@@ -81,8 +82,8 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     const { token, cached } = await this.#oidcToken();
     // Loaded only when a call is made: `credential_process` start-up does not pay for them.
     const [{ SsoClient }, { AwsServiceError }] = await Promise.all([
-      import("../sso_client.ts"),
-      import("../aws_error.ts"),
+      import("../aws/sso_client.ts"),
+      import("../aws/error.ts"),
     ]);
     const sso = new SsoClient(this.#clientOptions());
     let creds;
@@ -146,8 +147,8 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
   async #newToken(): Promise<CreatedToken> {
     const p = this.profile;
     const [{ SsoOidcClient, DEVICE_CODE_GRANT_TYPE }, { AwsServiceError }] = await Promise.all([
-      import("../sso_oidc_client.ts"),
-      import("../aws_error.ts"),
+      import("../aws/sso_oidc_client.ts"),
+      import("../aws/error.ts"),
     ]);
     const oidc = new SsoOidcClient(this.#clientOptions());
     const scopes = p.ssoRegistrationScopes.split(",").map((s) => s.trim()).filter((s) => s);

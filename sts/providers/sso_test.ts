@@ -15,7 +15,7 @@ import { UserError } from "../../lib/errors.ts";
 import type { Keystore } from "../../keystore/keystore.ts";
 import { oidcKey } from "../../keystore/key_names.ts";
 import { goLocalTime, oidcTokenItem } from "../../keystore/oidc_token_item.ts";
-import type { ProfileConfig } from "../profile_config.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
 import { OidcTokenCache } from "../oidc_token_cache.ts";
 import { SsoRoleCredentialsProvider } from "./sso.ts";
 

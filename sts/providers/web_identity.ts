@@ -1,12 +1,12 @@
 /**
- * sts:AssumeRoleWithWebIdentity (§3.6): the token is the raw content of web_identity_token_file
- * or the raw stdout of web_identity_token_process (neither is trimmed, as in aws-vault); the call
- * is unsigned.
+ * sts:AssumeRoleWithWebIdentity (aws-vault's vault/assumerolewithwebidentityprovider.go): the token
+ * is the raw content of web_identity_token_file or the raw stdout of web_identity_token_process
+ * (neither is trimmed, as in aws-vault); the call is unsigned.
  */
 import type { Credentials, CredentialsProvider } from "../../lib/credentials.ts";
 import { UserError } from "../../lib/errors.ts";
-import type { ProfileConfig } from "../profile_config.ts";
-import { runShellCommand } from "../shell_process.ts";
+import type { ProfileConfig } from "../config/profile_config.ts";
+import { runShellCommand } from "../../lib/shell_process.ts";
 import {
   defaultRoleSessionName,
   durationSeconds,

@@ -1,5 +1,5 @@
 /** A fully populated ProfileConfig for unit tests: every field empty/default unless overridden. */
-import type { ProfileConfig } from "../../sts/profile_config.ts";
+import type { ProfileConfig } from "../../sts/config/profile_config.ts";
 
 export function testProfile(overrides: Partial<ProfileConfig> = {}): ProfileConfig {
   return {
