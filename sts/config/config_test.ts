@@ -161,9 +161,9 @@ Deno.test("addProfileSection: keeps edits made after loading; updates a symlink'
 Deno.test("addProfileSection: refuses a name that would corrupt the file", async () => {
   await withTempDir(async (dir) => {
     const file = await configWith(dir, "[profile a]\n");
-    const err = await assertRejects(() => addProfileSection(file, "x]y"), UserError);
+    const err = await assertRejects(() => addProfileSection(file, "x\ny"), UserError);
     assertStringIncludes(err.message, "cannot be written as a section header");
-    await assertRejects(() => addProfileSection(file, "x\ny"), UserError);
+    await assertRejects(() => addProfileSection(file, "x\ry"), UserError);
     assertEquals(await Deno.readTextFile(`${dir}/config`), "[profile a]\n");
   });
 });

@@ -114,7 +114,8 @@ Deno.test("ini: malformed lines are errors with their 1-based line number", () =
     ["[default]\n= value\n", 2, "empty key"],
     ["[]\n", 1, "empty section name"],
     ["[services s]\nsts =\n  not a setting\n", 3, "key = value"],
-    ["[profile a] trailing\n", 1, "section header"],
+    ["[profile a]\nregion = x\n[broken\n", 3, "section header"],
+    ["[default]\n: value\n", 2, "empty key"],
   ];
   for (const [text, line, detail] of cases) {
     const err = assertThrows(() => parseIni(text), IniSyntaxError, detail) as IniSyntaxError;
@@ -128,9 +129,51 @@ Deno.test("ini: a syntax error does not repeat the offending line (it may be a s
   assertEquals(err.message.includes("wJalrXUtnFEMISECRET"), false);
 });
 
-Deno.test("ini: a comment after a header is allowed", () => {
-  assertEquals(parseIni("[profile a] # note\n[profile b];x\n").sections.map((s) => s.name), [
+Deno.test("ini: a header's name runs to its last ']'; text after it is ignored", () => {
+  const text = "[profile a] # note\n[profile b];x\n[profile c] trailing\n[profile d]e]\n";
+  assertEquals(parseIni(text).sections.map((s) => s.name), [
     "profile a",
     "profile b",
+    "profile c",
+    "profile d]e",
   ]);
+});
+
+Deno.test("ini: a line continues a value only when indented deeper than its key line", () => {
+  // Keys all indented alike are separate keys (aws-vault and botocore agree); the old rule read
+  // this section as one key with a multi-line value.
+  const text = [
+    "[profile a]",
+    "  region = eu-west-1",
+    "  role_arn = arn:aws:iam::111111111111:role/r",
+    "  credential_process = /bin/helper",
+    "     --flag # comment",
+    "",
+    "     'quoted'",
+    "  source_profile = base",
+    // A tab counts as one character of indentation, as in configparser.
+    "\tmfa_serial = arn:aws:iam::111111111111:mfa/u",
+  ].join("\n");
+  assertEquals(values(text, "profile a"), {
+    region: "eu-west-1",
+    role_arn: "arn:aws:iam::111111111111:role/r",
+    mfa_serial: "arn:aws:iam::111111111111:mfa/u",
+    credential_process: "/bin/helper\n--flag\n\n'quoted'",
+    source_profile: "base",
+  });
+});
+
+Deno.test("ini: 'key: value' is read as configparser and go-ini read it (first = or :)", () => {
+  const text = "[profile a]\nregion: eu-west-1\nsso_start_url: https://x/start#/\nk:v=w\nj=v:w\n";
+  assertEquals(values(text, "profile a"), {
+    region: "eu-west-1",
+    sso_start_url: "https://x/start#/",
+    k: "v=w",
+    j: "v:w",
+  });
+});
+
+Deno.test("ini: single-quoted values are unquoted as go-ini does", () => {
+  assertEquals(cleanValue("'single'"), "single");
+  assertEquals(cleanValue("'it''s'"), "'it''s'");
 });
