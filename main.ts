@@ -3,7 +3,10 @@
  * binary starts fast when it runs as a credential_process for every AWS CLI call.
  */
 import { runApp } from "./cmd/app.ts";
+import { withholdSecretVariables } from "./lib/secret_env.ts";
 
 if (import.meta.main) {
+  // Before anything can spawn a child: no child may inherit the file backend's passphrase.
+  withholdSecretVariables();
   Deno.exit(await runApp(Deno.args));
 }

@@ -21,6 +21,7 @@ import {
   KEY_UNWRAP_FAILED,
 } from "./jwe.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
+import { getEnv } from "../lib/secret_env.ts";
 
 export const PASSPHRASE_ENV = "AWS_VAULT_FILE_PASSPHRASE";
 
@@ -32,7 +33,8 @@ const TEMP_FILE = /^\..*\.tmp-[0-9a-f]{12}$/;
 
 /** What the backend takes from its surroundings; tests pass their own environment. */
 export interface FileKeystoreEnv {
-  /** Environment lookup (AWS_VAULT_FILE_PASSPHRASE, HOME); Deno.env.get by default. */
+  /** Environment lookup (AWS_VAULT_FILE_PASSPHRASE, HOME); by default the process environment
+   * plus the variables main.ts withheld from it (lib/secret_env.ts). */
   env?: (name: string) => string | undefined;
 }
 
@@ -44,7 +46,7 @@ export function openFileKeystore(
   options: KeystoreOptions,
   deps: FileKeystoreEnv = {},
 ): Promise<Keystore> {
-  return Promise.resolve(new FileKeystore(options.fileDir, deps.env ?? ((n) => Deno.env.get(n))));
+  return Promise.resolve(new FileKeystore(options.fileDir, deps.env ?? getEnv));
 }
 
 class FileKeystore implements Keystore {
