@@ -12,8 +12,12 @@
 import { LAZY_MODULES } from "../cmd/app.ts";
 import { BACKEND_MODULES } from "../keystore/registry.ts";
 import { CHAIN_MODULES } from "../sts/chain.ts";
+import { fileURLToPath } from "node:url";
 
-const TARGETS = [
+/** The repository root: `deno compile` resolves main.ts and the includes against it. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export const TARGETS = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
   "x86_64-apple-darwin",
@@ -31,17 +35,16 @@ function parseTargets(args: string[]): string[] {
   return [t];
 }
 
-async function build(target: string): Promise<void> {
-  const ext = target.includes("windows") ? ".exe" : "";
-  const output = `dist/aws-vault-${target}${ext}`;
-  // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
-  // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
+/** The `deno compile` arguments for one target. */
+export function compileArgs(target: string, output: string): string[] {
   // Modules imported by a run-time specifier (lib/lazy_import.ts), which `deno compile` cannot
   // follow on its own.
   const includes = [...LAZY_MODULES, ...BACKEND_MODULES, ...CHAIN_MODULES].flatMap((
     m,
   ) => ["--include", m]);
-  const args = [
+  // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
+  // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
+  return [
     "compile",
     "-A",
     "--no-check",
@@ -52,10 +55,15 @@ async function build(target: string): Promise<void> {
     output,
     "main.ts",
   ];
+}
+
+async function build(target: string): Promise<void> {
+  const ext = target.includes("windows") ? ".exe" : "";
+  const args = compileArgs(target, `dist/aws-vault-${target}${ext}`);
   console.log(`deno ${args.join(" ")}`);
   const { success } = await new Deno.Command(Deno.execPath(), {
     args,
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: ROOT,
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -67,6 +75,6 @@ if (import.meta.main) {
   if (Deno.env.get("DENORT_BIN") && targets.length > 1) {
     throw new Error("DENORT_BIN is one runtime binary: build a single --target with it");
   }
-  await Deno.mkdir("dist", { recursive: true });
+  await Deno.mkdir(`${ROOT}dist`, { recursive: true });
   for (const t of targets) await build(t);
 }
