@@ -132,6 +132,16 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     help: 'Directory for the "file" password store',
     placeholder: "FILE-DIR",
   },
+  {
+    // From 99designs/aws-vault PR #1202: without a scope the keyctl backend never opens (#890).
+    name: "keyctl-scope",
+    kind: "enum",
+    env: "AWS_VAULT_KEYCTL_SCOPE",
+    default: "user",
+    enumValues: () => ["user", "session", "process", "thread", "usersession"],
+    help: "Scope of the kernel keyring used by the keyctl backend",
+    placeholder: "KEYCTL-SCOPE",
+  },
 ];
 
 /**
@@ -228,6 +238,7 @@ function globalOptions(parsed: ParseResult): GlobalOptions {
     passCmd: f.string("pass-cmd"),
     passPrefix: f.string("pass-prefix"),
     fileDir: f.string("file-dir"),
+    keyctlScope: f.string("keyctl-scope"),
   };
 }
 

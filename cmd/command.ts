@@ -13,6 +13,7 @@ export interface GlobalOptions {
   passCmd: string;
   passPrefix: string;
   fileDir: string;
+  keyctlScope: string;
 }
 
 export interface CommandContext {

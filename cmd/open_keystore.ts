@@ -11,6 +11,7 @@ export function keystoreOptionsFrom(global: GlobalOptions): KeystoreOptions {
     passCmd: global.passCmd,
     passPrefix: global.passPrefix,
     fileDir: global.fileDir,
+    keyctlScope: global.keyctlScope,
   };
 }
 

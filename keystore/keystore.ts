@@ -35,6 +35,8 @@ export interface KeystoreOptions {
   passCmd: string;
   passPrefix: string;
   fileDir: string;
+  /** keyctl: the scope whose keyring holds `aws-vault` (user, session, ...); "" means user. */
+  keyctlScope?: string;
 }
 
 /** The item does not exist. The message is keyring's, which aws-vault users see. */

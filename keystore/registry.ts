@@ -10,6 +10,8 @@ export interface BackendDefinition {
   name: string;
   /** Cheap: looks at the OS, environment variables or PATH; never opens the store. */
   available(): boolean | Promise<boolean>;
+  /** False: offered in `--backend` but never chosen as the default. */
+  autoSelect?: boolean;
   open(options: KeystoreOptions): Promise<Keystore>;
 }
 
@@ -22,6 +24,7 @@ export const BACKEND_MODULES = [
   "session_bus",
   "secret_service",
   "kwallet",
+  "keyctl",
   "pass",
   "file",
 ].map((m) => `keystore/${m}.ts`);
@@ -58,6 +61,15 @@ export const BACKENDS: BackendDefinition[] = [
     open: async () => (await load<typeof import("./kwallet.ts")>("kwallet")).openKWalletKeystore(),
   },
   {
+    // Offered on Linux in aws-vault's position, but never the default: the kernel keyring is
+    // emptied by a reboot, so a default there would lose credentials without a word. (aws-vault
+    // picks it on Linux without a session bus and then fails: it never sets a scope, #890.)
+    name: "keyctl",
+    available: () => Deno.build.os === "linux",
+    autoSelect: false,
+    open: async (o) => (await load<typeof import("./keyctl.ts")>("keyctl")).openKeyctlKeystore(o),
+  },
+  {
     // As aws-vault: offered everywhere but Windows; the binary is checked when opened.
     name: "pass",
     available: () => Deno.build.os !== "windows",
@@ -86,9 +98,8 @@ export async function openKeystore(name: string, options: KeystoreOptions): Prom
   const named = BACKENDS.find((b) => b.name === name);
   if (named && await named.available()) return await named.open(options);
   const available = await availableBackendNames();
-  if (name === "" && available.length > 0) {
-    return await BACKENDS.find((b) => b.name === available[0])!.open(options);
-  }
+  const fallback = BACKENDS.find((b) => available.includes(b.name) && b.autoSelect !== false);
+  if (name === "" && fallback) return await fallback.open(options);
   throw new UsageError(
     `--backend value must be one of ${available.join(",")}, got '${name}'`,
   );

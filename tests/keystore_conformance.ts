@@ -23,6 +23,8 @@ export interface ConformanceFixture {
   cliEnv?: Record<string, string>;
   /** A file where a wrapper around the backend's helper program records each child's argv. */
   argvLog?: string;
+  /** A command the CLI must run under to see the same store (run_cli.ts `wrap`). */
+  cliWrap?: string[];
 }
 
 export interface ConformanceOptions {
@@ -256,8 +258,10 @@ export async function checkCliLeaks(
   assert(fixture.cliEnv, "the CLI leak check needs cliEnv");
   const env = { ...fixture.cliEnv };
 
+  const wrap = fixture.cliWrap;
   const add = await runCli(["--debug", "add", "--env", profile], {
     home,
+    wrap,
     env: { ...env, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secret },
   });
   assertEquals(add.code, 0, `add failed: ${add.stderr}`);
@@ -274,7 +278,7 @@ export async function checkCliLeaks(
 
   const exp = await runCli(
     ["export", "--no-session", "--format=json", "--debug", profile],
-    { home, env },
+    { home, env, wrap },
   );
   assertEquals(exp.code, 0, `export failed: ${exp.stderr}`);
   // The secret did travel (so the check below is meaningful), but only on stdout.

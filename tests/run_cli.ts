@@ -16,6 +16,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   stdin?: string;
   cwd?: string;
+  /** A command that runs ours as its argv tail, e.g. a keyring session (tests/keyctl_sandbox.ts). */
+  wrap?: string[];
 }
 
 /** The environment every CLI test starts from: PATH and HOME only, plus IMDS disabled. */
@@ -49,7 +51,7 @@ export async function runCli(
   args: string[],
   opts: CliOptions & { home: string },
 ): Promise<CliResult> {
-  const [exe, ...pre] = cliCommand();
+  const [exe, ...pre] = [...(opts.wrap ?? []), ...cliCommand()];
   const child = new Deno.Command(exe, {
     args: [...pre, ...args],
     env: { ...baseEnv(opts.home), ...opts.env },

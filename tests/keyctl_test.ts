@@ -1,0 +1,189 @@
+/**
+ * The keyctl backend against the real kernel key retention service: the conformance suite in a
+ * private sandbox keyring (tests/keyctl_sandbox.ts), the layout cross-checked with `keyctl`, the
+ * scopes, and how the CLI offers the backend.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { runKeystoreConformance } from "./keystore_conformance.ts";
+import { createKeyctlSandbox, keyctl } from "./keyctl_sandbox.ts";
+import { runCli, tempHome } from "./run_cli.ts";
+import { masterCredentialsItem } from "../keystore/credential_items.ts";
+import { ItemNotFoundError } from "../keystore/keystore.ts";
+import { openKeyctlKeystore, parseDescription, parseKeyringPayload } from "../keystore/keyctl.ts";
+
+const encoder = new TextEncoder();
+
+runKeystoreConformance("keyctl", async () => {
+  const sandbox = await createKeyctlSandbox();
+  try {
+    return {
+      keystore: sandbox.open(),
+      cleanup: sandbox.cleanup,
+      cliEnv: sandbox.env,
+      cliWrap: sandbox.wrap,
+    };
+  } catch (err) {
+    await sandbox.cleanup();
+    throw err;
+  }
+}, { storesLabels: false, storesFlags: false });
+
+/** The serial of `<type>:<description>` found below `ring`. */
+async function search(ring: number | string, type: string, description: string) {
+  return (await keyctl(["search", String(ring), type, description])).trim();
+}
+
+Deno.test("keyctl: the CLI's layout is keyring's (aws-vault keyring, user keys, raw data)", async () => {
+  const sandbox = await createKeyctlSandbox();
+  const { home, cleanup } = await tempHome();
+  try {
+    await Deno.writeTextFile(`${home}/.aws/config`, "[profile work]\nregion = us-east-1\n");
+    const add = await runCli(["add", "--env", "work"], {
+      home,
+      wrap: sandbox.wrap,
+      env: {
+        ...sandbox.env,
+        AWS_ACCESS_KEY_ID: "AKIAKEYCTLLAYOUT0001",
+        AWS_SECRET_ACCESS_KEY: "keyctl-layout-secret",
+      },
+    });
+    assertEquals(add.code, 0, add.stderr);
+
+    const ring = await search(sandbox.serial, "keyring", "aws-vault");
+    // Default permissions, as aws-vault sets none: possessor everything, user view.
+    assertEquals((await keyctl(["rdescribe", ring])).trim(), "keyring;0;0;3f010000;aws-vault");
+    const key = await search(ring, "user", "work");
+    assertEquals((await keyctl(["rdescribe", key])).trim(), "user;0;0;3f010000;work");
+    const want = masterCredentialsItem("work", {
+      accessKeyId: "AKIAKEYCTLLAYOUT0001",
+      secretAccessKey: "keyctl-layout-secret",
+      sessionToken: "",
+    });
+    // The payload is the credential JSON itself, not keyring's Item JSON envelope.
+    assertEquals(await keyctl(["pipe", key]), new TextDecoder().decode(want.data));
+
+    // The other way round: a key that keyctl added is read by the CLI.
+    const data = new TextDecoder().decode(
+      masterCredentialsItem("other", {
+        accessKeyId: "AKIAKEYCTLPADDED0001",
+        secretAccessKey: "keyctl-padd-secret",
+        sessionToken: "",
+      }).data,
+    );
+    const padd = await new Deno.Command("keyctl", {
+      args: ["padd", "user", "other", ring],
+      stdin: "piped",
+      stdout: "null",
+    }).spawn();
+    const w = padd.stdin.getWriter();
+    await w.write(encoder.encode(data));
+    await w.close();
+    assert((await padd.status).success);
+    const exp = await runCli(["export", "--no-session", "--format=json", "other"], {
+      home,
+      wrap: sandbox.wrap,
+      env: sandbox.env,
+    });
+    assertEquals(exp.code, 0, exp.stderr);
+    assertEquals(JSON.parse(exp.stdout).SecretAccessKey, "keyctl-padd-secret");
+
+    const list = await runCli(["list", "--credentials"], {
+      home,
+      wrap: sandbox.wrap,
+      env: sandbox.env,
+    });
+    assertEquals(list.stdout.split("\n").filter(Boolean).sort(), ["other", "work"]);
+
+    const rm = await runCli(["remove", "-f", "work"], {
+      home,
+      wrap: sandbox.wrap,
+      env: sandbox.env,
+    });
+    assertEquals(rm.code, 0, rm.stderr);
+    await keyctl(["search", ring, "user", "work"]).then(
+      () => {
+        throw new Error("the key is still linked after remove");
+      },
+      (err: Error) => assertStringIncludes(err.message, "Required key not available"),
+    );
+  } finally {
+    await cleanup();
+    await sandbox.cleanup();
+  }
+});
+
+Deno.test("keyctl: process and thread scopes hold keys for this process", async () => {
+  for (const scope of ["process", "thread"]) {
+    const ks = await openKeyctlKeystore({
+      keychainName: "",
+      secretServiceCollection: "",
+      passDir: "",
+      passCmd: "",
+      passPrefix: "",
+      fileDir: "",
+      keyctlScope: scope,
+    });
+    const key = `scope-${scope}`;
+    await ks.set({
+      ...masterCredentialsItem(key, {
+        accessKeyId: "AKIASCOPE",
+        secretAccessKey: "scope-secret",
+        sessionToken: "",
+      }),
+    });
+    assertStringIncludes(new TextDecoder().decode((await ks.get(key)).data), "scope-secret");
+    assert((await ks.keys()).includes(key));
+    await ks.remove(key);
+    await ks.get(key).then(() => assert(false, "still there"), (e) => {
+      assert(e instanceof ItemNotFoundError);
+    });
+  }
+});
+
+Deno.test("keyctl: --keyctl-scope is validated and named in the error", async () => {
+  const { home, cleanup } = await tempHome();
+  try {
+    const r = await runCli(["--backend=keyctl", "--keyctl-scope=group", "list"], { home });
+    assertEquals(r.code, 1);
+    assertEquals(
+      r.stderr,
+      "aws-vault: error: --keyctl-scope value must be one of " +
+        "user,session,process,thread,usersession, got 'group', try --help\n",
+    );
+    const env = await runCli(["--backend=keyctl", "list"], {
+      home,
+      env: { AWS_VAULT_KEYCTL_SCOPE: "nope" },
+    });
+    assertEquals(env.code, 1);
+    assertStringIncludes(env.stderr, "got 'nope'");
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("keyctl is offered in --backend on Linux but never the default", async () => {
+  const { home, cleanup } = await tempHome();
+  try {
+    const bad = await runCli(["--backend=nope", "list"], { home });
+    assertMatch(bad.stderr, /must be one of [a-z,-]*keyctl,pass,file, got 'nope'/);
+    // No session bus in this environment: aws-vault would pick keyctl; we go on to pass.
+    const def = await runCli(["--debug", "list"], {
+      home,
+      env: { AWS_VAULT_PASS_CMD: `${home}/no-such-pass` },
+    });
+    assertEquals(def.code, 1);
+    assertStringIncludes(def.stderr, "no-such-pass");
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("keyctl: descriptions and keyring payloads are parsed as the kernel writes them", () => {
+  assertEquals(parseDescription("user;1000;1000;3f010000;a;b"), {
+    type: "user",
+    description: "a;b",
+  });
+  assertEquals(parseDescription("keyring;0;0;3f010000;aws-vault").type, "keyring");
+  const ids = new Int32Array([5, 123456789, -1]);
+  assertEquals(parseKeyringPayload(new Uint8Array(ids.buffer)), [5, 123456789, -1]);
+});
