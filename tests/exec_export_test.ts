@@ -394,6 +394,30 @@ Deno.test("exec assumes a role and gives the child the session with its expirati
   }
 });
 
+Deno.test("with no region anywhere, STS is signed for us-east-1 and exec sets no region", async () => {
+  await using fake = await startFakeAws();
+  const user = fake.addUser("dev");
+  const role = fake.addRole("admin");
+  fake.requireStsRegion("us-east-1");
+  const f = await fakeAwsHome(
+    fake,
+    user,
+    "dev",
+    `[profile dev]\n\n[profile admin]\nsource_profile=dev\nrole_arn=${role.arn}\n`,
+  );
+  try {
+    const r = await runCli(["exec", "admin", "--", "env"], { home: f.home, env: f.env });
+    assertEquals(r.stderr, "");
+    assertEquals(r.code, 0);
+    const env = parseEnv(r.stdout);
+    assertEquals(fake.session(env.AWS_ACCESS_KEY_ID)?.roleArn, role.arn);
+    assertEquals([env.AWS_REGION, env.AWS_DEFAULT_REGION], [undefined, undefined]);
+    assertEquals(fake.callsTo("AssumeRole").map((c) => c.region), ["us-east-1"]);
+  } finally {
+    await f.cleanup();
+  }
+});
+
 Deno.test("an STS failure is reported as Failed to get credentials for <profile>", async () => {
   await using fake = await startFakeAws();
   const user = fake.addUser("dev");

@@ -5,7 +5,8 @@
  *   3. AWS_ENDPOINT_URL
  *   4. the profile's `services` section:  [services x] sts = \n  endpoint_url = ...
  *   5. the profile's `endpoint_url`
- *   6. the SDK default for the region (regional STS; the partition's global IAM)
+ *   6. the SDK default for the region (regional STS; the partition's global IAM; with no region,
+ *      the global STS endpoint signed for us-east-1)
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or, when that variable is unset, the profile's
  * ignore_configured_endpoint_urls=true) drops 2-5.
  */
@@ -130,11 +131,18 @@ export function resolveEndpoint(
   options: ResolveOptions = {},
 ): ResolvedEndpoint {
   const env = options.env ?? ((name: string) => Deno.env.get(name));
-  const region = service.startsWith("sso") ? profile.ssoRegion : profile.region;
+  let region = service.startsWith("sso") ? profile.ssoRegion : profile.region;
+  // STS and IAM are global services: with no region anywhere, botocore and the JavaScript SDK send
+  // STS to the global endpoint and sign it for us-east-1. aws-vault v7.2.0 posts to
+  // `https://sts..amazonaws.com/` and fails with "no such host" (99designs #866, #967, #1094).
+  if (!region && (service === "sts" || service === "iam")) region = "aws-global";
   if (!region) throw new MissingRegionError(profile.name, service);
   const fallback = defaultEndpoint(service, region, profile.stsRegionalEndpoints);
-  // IAM is signed for its partition's home region wherever the request goes.
-  const signingRegion = service === "iam" ? fallback.signingRegion : region;
+  // IAM is signed for its partition's home region wherever the request goes, and the global STS
+  // endpoint for us-east-1.
+  const signingRegion = service === "iam" || region === "aws-global"
+    ? fallback.signingRegion
+    : region;
 
   const configured = configuredEndpoint(service, profile, env, options.endpointUrl);
   if (configured) {

@@ -221,10 +221,32 @@ Deno.test("configured endpoints keep the signing region; IAM signs for its parti
   assertEquals([iam.url, iam.signingRegion], ["http://127.0.0.1:1234", "us-east-1"]);
 });
 
-Deno.test("no region: the SDK's error, naming the profile", () => {
+Deno.test("no region: STS goes to the global endpoint signed for us-east-1, as botocore's", () => {
+  const none = () => undefined;
+  for (const mode of ["", "regional", "legacy"]) {
+    const sts = resolveEndpoint("sts", testProfile({ region: "", stsRegionalEndpoints: mode }), {
+      env: none,
+    });
+    assertEquals([sts.url, sts.signingRegion, sts.source], [
+      "https://sts.amazonaws.com",
+      "us-east-1",
+      "default",
+    ]);
+  }
+  const configured = resolveEndpoint("sts", testProfile({ region: "" }), {
+    env: (n) => n === "AWS_ENDPOINT_URL" ? "http://127.0.0.1:1234" : undefined,
+  });
+  assertEquals([configured.url, configured.signingRegion], ["http://127.0.0.1:1234", "us-east-1"]);
+  const iam = resolveEndpoint("iam", testProfile({ region: "" }), { env: none });
+  assertEquals([iam.url, iam.signingRegion], ["https://iam.amazonaws.com", "us-east-1"]);
+});
+
+Deno.test("no SSO region: the SDK's error, naming the setting", () => {
   const err = assertThrows(
     () =>
-      resolveEndpoint("sts", testProfile({ name: "work", region: "" }), { env: () => undefined }),
+      resolveEndpoint("sso", testProfile({ name: "work", region: "eu-west-1" }), {
+        env: () => undefined,
+      }),
     MissingRegionError,
     "an AWS region is required, but was not found",
   );
