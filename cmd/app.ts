@@ -179,8 +179,14 @@ export async function runApp(argv: string[]): Promise<number> {
     // names a command: normally one, more only when a flag's value or a profile is also a command
     // name. The parser decides which word is the command (`help <cmd>` included).
     const modules = new Map<string, CommandModule>();
-    for (const token of argv) {
-      if (token === "--") break;
+    for (const [i, token] of argv.entries()) {
+      if (token === "--") {
+        // `aws-vault -- list` runs list, as kingpin does: the word after `--` may be the command.
+        if (modules.size === 0 && findCommand(argv[i + 1] ?? "")) {
+          modules.set(argv[i + 1], await loadCommand(findCommand(argv[i + 1])!.name));
+        }
+        break;
+      }
       const candidate = findCommand(token);
       if (candidate && !modules.has(token)) modules.set(token, await loadCommand(candidate.name));
     }
@@ -189,6 +195,7 @@ export async function runApp(argv: string[]): Promise<number> {
       commandSyntax: (name) => modules.get(name),
       env: (name) => Deno.env.get(name),
     });
+    if (parsed.command && !parsed.help && !parsed.version) await checkPromptDriver(parsed);
     entry = parsed.command ? findCommand(parsed.command) : undefined;
     if (parsed.version) {
       writeErr(`${VERSION}\n`);
@@ -224,6 +231,22 @@ export async function runApp(argv: string[]): Promise<number> {
     }
     return err instanceof UserError ? err.exitCode : 1;
   }
+}
+
+/**
+ * `--prompt`/`AWS_VAULT_PROMPT` is checked for every command before it runs, as aws-vault's
+ * Validate hook does (cli/global.go): `--prompt value must be one of ..., got '...'` is a usage
+ * error; `pass` gets its removal message without `, try --help` (kingpin.Fatalf). The module is
+ * loaded only when a driver is named, and is in sts/chain.ts CHAIN_MODULES for deno compile.
+ */
+async function checkPromptDriver(parsed: ParseResult): Promise<void> {
+  const name = parsed.flags.string("prompt");
+  if (name === "") return;
+  const drivers = await importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>(
+    import.meta.url,
+    "../sts/mfa/prompt_drivers.ts",
+  );
+  drivers.validatePromptDriver(name);
 }
 
 function globalOptions(parsed: ParseResult): GlobalOptions {

@@ -4,7 +4,7 @@
  * `-x value`, `-xvalue` and grouped short bools (`-fn`), `--no-<bool>`, environment defaults, and
  * Go duration values. Kept dependency-free: every CommonJS parser costs 40-60 ms of start-up.
  */
-import { UsageError } from "../lib/errors.ts";
+import { UsageError, UserError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/duration.ts";
 
 export type FlagKind = "bool" | "string" | "duration" | "enum";
@@ -121,12 +121,20 @@ export function parseArgs(argv: string[], opts: ParserOptions): ParseResult {
         return;
       }
       syntax = opts.commandSyntax(token);
-      if (!syntax) throw new UsageError(`expected command but got "${token}"`);
+      if (!syntax) {
+        const message = `expected command but got "${token}"`;
+        // kingpin's help command reports this through FatalIfError, without `, try --help`.
+        throw helpMode ? new UserError(message) : new UsageError(message);
+      }
       command = token;
       flags = [...opts.globalFlags, ...syntax.flags];
       return;
     }
     positionals.push(token);
+    // From a variadic argument on (exec's `<cmd> [<args>...]`) every word is the child's, as if
+    // after `--`: `exec p aws s3 ls --recursive` works (kingpin rejects it: 99designs/aws-vault
+    // #317, #611, #456). Flags before the profile and between it and the command stay ours.
+    if (syntax?.args[positionals.length - 1]?.variadic) onlyPositionals = true;
   };
 
   for (let i = 0; i < argv.length; i++) {

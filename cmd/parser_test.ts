@@ -47,8 +47,8 @@ Deno.test("parser: flags may come before and after positionals (interspersed)", 
     "prof",
     "--region",
     "eu-west-1",
-    "aws",
     "--backend=file",
+    "aws",
   ]);
   assertEquals(r.command, "exec");
   assertEquals(r.args, { profile: "prof" });
@@ -60,15 +60,24 @@ Deno.test("parser: flags may come before and after positionals (interspersed)", 
   assert(r.flags.given("backend"));
 });
 
-Deno.test("parser: `--` ends option parsing; without it the child's flags are rejected", () => {
+Deno.test("parser: `--` ends option parsing", () => {
   const r = parse(["exec", "prof", "--", "aws", "s3", "ls", "--recursive", "-n", "--"]);
   assertEquals(r.args.profile, "prof");
   assertEquals(r.rest, ["aws", "s3", "ls", "--recursive", "-n", "--"]);
   assertEquals(r.flags.bool("no-session"), false);
-  assertEquals(
-    usageError(["exec", "prof", "aws", "s3", "ls", "--recursive"]),
-    "unknown long flag '--recursive'",
-  );
+});
+
+Deno.test("parser: without `--`, everything from exec's command name on is the child's", () => {
+  const r = parse(["exec", "-n", "prof", "--debug", "aws", "s3", "ls", "--recursive", "-n", "--"]);
+  assertEquals(r.args.profile, "prof");
+  assertEquals(r.rest, ["aws", "s3", "ls", "--recursive", "-n", "--"]);
+  assert(r.flags.bool("no-session") && r.flags.bool("debug"));
+  // The child's --help, --version and --backend are not ours either.
+  const child = parse(["exec", "prof", "cmd", "--help", "--version", "--backend=x"]);
+  assertEquals([child.help, child.version, child.rest.length], [false, false, 4]);
+  assertEquals(child.flags.given("backend"), false);
+  // Flags before the command are still checked.
+  assertEquals(usageError(["exec", "prof", "--bogus", "cmd"]), "unknown long flag '--bogus'");
 });
 
 Deno.test("parser: --no-<bool> and bool defaults", () => {

@@ -237,7 +237,7 @@ Deno.test("chain: errors for missing credentials, unknown profiles and bad --pro
   );
   await assertRejects(
     () => chainFor("jonsmith", { base: emptyBase({ mfaPromptMethod: "pass" }) }),
-    UsageError,
+    UserError,
     "--prompt=pass (or AWS_VAULT_PROMPT=pass) has been removed",
   );
 });

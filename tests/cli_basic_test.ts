@@ -138,6 +138,36 @@ Deno.test("cli: usage errors: unknown command, missing argument, bad flag values
   });
 });
 
+Deno.test("cli: --prompt is checked for every command; help <unknown> and pass as kingpin prints them", async () => {
+  await withHome(async (h) => {
+    const bogus = await cli(h, ["list"], { AWS_VAULT_PROMPT: "bogus" });
+    assertEquals([bogus.code, bogus.stdout], [1, ""]);
+    assertMatch(
+      bogus.stderr,
+      /^aws-vault: error: --prompt value must be one of ([a-z]+,)*terminal(,[a-z]+)*, got 'bogus', try --help\n$/,
+    );
+    const pass = await cli(h, ["--prompt=pass", "list", "--profiles"]);
+    assertEquals([pass.code, pass.stdout], [1, ""]);
+    assertEquals(
+      pass.stderr,
+      "aws-vault: error: --prompt=pass (or AWS_VAULT_PROMPT=pass) has been removed from " +
+        "aws-vault as using TOTPs without a dedicated device goes against security best " +
+        "practices. If you wish to continue using pass, add `mfa_process = pass otp <your " +
+        "mfa_serial>` to profiles in your ~/.aws/config file.\n",
+    );
+    const ok = await cli(h, ["--prompt=terminal", "list", "--profiles"]);
+    assertEquals([ok.code, ok.stderr], [0, ""]);
+    const help = await cli(h, ["help", "frob"]);
+    assertEquals([help.code, help.stderr], [
+      1,
+      'aws-vault: error: expected command but got "frob"\n',
+    ]);
+    const dashes = await cli(h, ["--", "list"]);
+    assertEquals([dashes.code, dashes.stderr], [0, ""]);
+    assertStringIncludes(dashes.stdout, "Profile");
+  });
+});
+
 Deno.test("cli: a flag value or profile that is also a command name does not hide the command", async () => {
   await withHome(async (h) => {
     await Deno.writeTextFile(h.config, "[profile list]\nregion = eu-west-1\n");

@@ -158,6 +158,28 @@ Deno.test("exec passes the child's exit code through and reports a missing comma
   }
 });
 
+Deno.test("exec without `--`: the words from the command name on are the child's", async () => {
+  const f = await fixtureHome();
+  try {
+    const script = 'printf "%s|" "$@"';
+    const args = ["x", "--debug", "-n", "--help", "--", "--version"];
+    const r = await runCli(["exec", "-n", "team/dev", "sh", "-c", script, ...args], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals([r.code, r.stderr, r.stdout], [0, "", "--debug|-n|--help|--|--version|"]);
+    // Flags between the profile and the command are still ours.
+    const debug = await runCli(["exec", "team/dev", "--debug", "-n", "sh", "-c", "exit 3"], {
+      home: f.home,
+      env: f.env,
+    });
+    assertEquals(debug.code, 3);
+    assertStringIncludes(debug.stderr, "aws-vault v");
+  } finally {
+    await f.cleanup();
+  }
+});
+
 Deno.test("exec refuses to nest and validates its flags before touching the store", async () => {
   const f = await fixtureHome();
   try {

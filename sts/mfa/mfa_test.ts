@@ -97,7 +97,7 @@ Deno.test("prompt drivers: PATH decides what is available; the list is sorted", 
       UsageError,
       "--prompt value must be one of kdialog,terminal,zenity, got 'osascript'",
     );
-    assertThrows(() => validatePromptDriver("pass", env), UsageError, PASS_REMOVED_MESSAGE);
+    assertThrows(() => validatePromptDriver("pass", env), UserError, PASS_REMOVED_MESSAGE);
     // Auto-selection: terminal on a terminal; else the first GUI driver alphabetically.
     assertEquals(
       defaultPromptDriver({ serverMode: false, stdoutIsTerminal: true, env }),

@@ -46,11 +46,12 @@ export function availablePromptDrivers(env: Env = processEnv): string[] {
 
 /**
  * Checks a `--prompt`/`AWS_VAULT_PROMPT` value ("" means auto-select). Throws a UsageError in
- * kingpin's enum wording, or aws-vault's removal message for `pass`.
+ * kingpin's enum wording, or a UserError with aws-vault's removal message for `pass` (printed
+ * through kingpin.Fatalf, so without `, try --help`).
  */
 export function validatePromptDriver(name: string, env: Env = processEnv): void {
   if (name === "") return;
-  if (name === "pass") throw new UsageError(PASS_REMOVED_MESSAGE);
+  if (name === "pass") throw new UserError(PASS_REMOVED_MESSAGE);
   const available = availablePromptDrivers(env);
   if (!available.includes(name)) {
     throw new UsageError(`--prompt value must be one of ${available.join(",")}, got '${name}'`);
