@@ -62,6 +62,12 @@ export const COMMANDS: CommandEntry[] = [
     errorPrefix: "login",
   },
   {
+    name: "doctor",
+    aliases: [],
+    help: "Check the config, environment and keystore for problems.",
+    errorPrefix: "doctor",
+  },
+  {
     name: "proxy",
     aliases: ["server"],
     help: "Start a proxy for the ec2 instance role server locally.",

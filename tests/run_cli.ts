@@ -18,6 +18,8 @@ export interface CliOptions {
   cwd?: string;
   /** A command that runs ours as its argv tail, e.g. a keyring session (tests/keyctl_sandbox.ts). */
   wrap?: string[];
+  /** Variables removed from the environment (after `env` is applied). */
+  unset?: string[];
 }
 
 /** The environment every CLI test starts from: PATH and HOME only, plus IMDS disabled. */
@@ -52,9 +54,11 @@ export async function runCli(
   opts: CliOptions & { home: string },
 ): Promise<CliResult> {
   const [exe, ...pre] = [...(opts.wrap ?? []), ...cliCommand()];
+  const env: Record<string, string> = { ...baseEnv(opts.home), ...opts.env };
+  for (const name of opts.unset ?? []) delete env[name];
   const child = new Deno.Command(exe, {
     args: [...pre, ...args],
-    env: { ...baseEnv(opts.home), ...opts.env },
+    env,
     clearEnv: true,
     cwd: opts.cwd ?? opts.home,
     stdin: opts.stdin === undefined ? "null" : "piped",

@@ -10,7 +10,7 @@ import { type IniDocument, type IniSection, IniSyntaxError, parseIni } from "./i
 /**
  * The keys aws-vault reads from a profile section; `[default]` counts as a profile only with one.
  */
-const PROFILE_KEYS = [
+export const PROFILE_KEYS = [
   "mfa_serial",
   "role_arn",
   "external_id",

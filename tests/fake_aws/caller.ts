@@ -97,7 +97,7 @@ export function authenticate(state: FakeAwsState, req: ReceivedRequest, service:
 
   const secret = longTermKey?.secretAccessKey ?? session!.secretAccessKey;
   try {
-    verifySignature(req, secret, { now: new Date() });
+    verifySignature(req, secret, { now: new Date(Date.now() + state.clockOffsetMs) });
   } catch (err) {
     throw sigFault(err);
   }

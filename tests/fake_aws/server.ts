@@ -23,6 +23,8 @@
  * fake.delayNext("GetSessionToken", 2000)    // answer late (client timeout tests)
  * fake.setNewKeyDelay(3)                     // keys from CreateAccessKey fail their first 3 requests
  * fake.setSessionLifetime(120)               // every issued session lasts 120 s
+ * fake.setClockOffset(20 * 60_000)          // the fake's clock runs 20 min ahead: Date headers
+ *                                            //   and the SigV4 skew check use it
  * fake.requireStsRegion("eu-west-1")         // STS requests must be signed for this region
  * fake.expireCredentials("ASIA...")          // that session now gets ExpiredToken
  * fake.calls                                 // FakeCall[]: service, action, params, accessKeyId
@@ -123,7 +125,12 @@ export class FakeAws {
       hostname: "127.0.0.1",
       port: 0,
       onListen: () => {},
-    }, (req) => this.#handle(req));
+    }, async (req) => {
+      const res = await this.#handle(req);
+      // An explicit Date is kept by Deno.serve; it shows the fake's (possibly offset) clock.
+      res.headers.set("date", new Date(Date.now() + this.state.clockOffsetMs).toUTCString());
+      return res;
+    });
     this.url = `http://127.0.0.1:${this.#server.addr.port}`;
     this.sso = new FakeSso(this.state, this.url);
   }
@@ -206,6 +213,11 @@ export class FakeAws {
 
   setNewKeyDelay(requests: number): void {
     this.state.newKeyDelayRequests = requests;
+  }
+
+  /** Moves the fake's clock (Date headers, the 15-minute signature window) by `ms`. */
+  setClockOffset(ms: number): void {
+    this.state.clockOffsetMs = ms;
   }
 
   setSessionLifetime(seconds: number | undefined): void {

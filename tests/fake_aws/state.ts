@@ -137,6 +137,8 @@ export class FakeAwsState {
   newKeyDelayRequests = 0;
   /** When set, every issued session lasts this many seconds, whatever was asked. */
   sessionLifetimeSeconds?: number;
+  /** How far the fake's clock is from the real one (setClockOffset). */
+  clockOffsetMs = 0;
   /** When set, STS requests must be signed for this region. */
   stsRegion?: string;
 

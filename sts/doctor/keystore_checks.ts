@@ -1,0 +1,176 @@
+/**
+ * `doctor`'s keystore checks: which backend the other commands would use and why, a probe of
+ * every backend offered on this machine (keystore/probe.ts), and, for the backend in use, its
+ * items: each one read where that needs no prompt, expired and legacy sessions, and session locks
+ * held by other processes. Nothing is written, removed, created or unlocked.
+ */
+import { errorMessage } from "../../lib/errors.ts";
+import { availableBackendNames, openKeystore } from "../../keystore/registry.ts";
+import type { KeystoreOptions } from "../../keystore/keystore.ts";
+import { passItemDecrypts, probeBackend, type ProbeResult } from "../../keystore/probe.ts";
+import {
+  isLegacySessionKey,
+  isMasterCredentialsKey,
+  parseSessionKey,
+} from "../../keystore/key_names.ts";
+import { type Check, fail, ok, warn } from "./report.ts";
+
+type Env = (name: string) => string | undefined;
+
+export interface KeystoreCheckOptions {
+  /** --backend or AWS_VAULT_BACKEND; "" for the default. */
+  backend: string;
+  keystoreOptions: KeystoreOptions;
+  env: Env;
+  now: number;
+}
+
+export interface KeystoreCheckResult {
+  checks: Check[];
+  /** The backend the other commands would use ("" when none). */
+  backend: string;
+  /** Master-credential keys, when they could be listed without a prompt. */
+  storedKeys?: Set<string>;
+  /** Every key, when listed. */
+  allKeys?: string[];
+}
+
+export async function checkKeystore(o: KeystoreCheckOptions): Promise<KeystoreCheckResult> {
+  const checks: Check[] = [];
+  const available = await availableBackendNames();
+  const fromEnv = o.env("AWS_VAULT_BACKEND") === o.backend && o.backend !== "";
+  let chosen = o.backend;
+  if (chosen !== "" && !available.includes(chosen)) {
+    checks.push(fail(
+      "backend",
+      `'${chosen}' (from ${fromEnv ? "AWS_VAULT_BACKEND" : "--backend"}) is not offered here; ` +
+        `available: ${available.join(", ")}`,
+      `use one of ${available.join(", ")}`,
+    ));
+    return { checks, backend: "" };
+  }
+  if (chosen !== "") {
+    checks.push(ok("backend", `${chosen} (from ${fromEnv ? "AWS_VAULT_BACKEND" : "--backend"})`));
+  } else {
+    chosen = available[0] ?? "";
+    checks.push(ok(
+      "backend",
+      `${chosen} (the first available of ${available.join(", ")}; set AWS_VAULT_BACKEND to choose)`,
+    ));
+  }
+
+  let chosenProbe: ProbeResult | undefined;
+  for (const name of available) {
+    const probe = await probeBackend(name, o.keystoreOptions, o.env);
+    if (name === chosen) chosenProbe = probe;
+    // A backend not in use cannot break anything: its findings are information.
+    checks.push(
+      name === chosen
+        ? { check: name, status: probe.status, message: probe.message, fix: probe.fix }
+        : ok(name, `not in use; ${probe.message}`),
+    );
+  }
+  if (!chosenProbe) return { checks, backend: chosen };
+
+  const keys = await listKeys(chosen, chosenProbe, o, checks);
+  if (keys === undefined) return { checks, backend: chosen };
+  checks.push(...sessionChecks(keys, o.now));
+  if (chosenProbe.readable) checks.push(...await readabilityChecks(chosen, keys, o));
+  return {
+    checks,
+    backend: chosen,
+    storedKeys: new Set(keys.filter(isMasterCredentialsKey)),
+    allKeys: keys,
+  };
+}
+
+async function listKeys(
+  backend: string,
+  probe: ProbeResult,
+  o: KeystoreCheckOptions,
+  checks: Check[],
+): Promise<string[] | undefined> {
+  if (probe.keys) return probe.keys;
+  if (!probe.listable) {
+    checks.push(warn(
+      "items",
+      `not listed: listing ${backend}'s items could prompt or fail (see above)`,
+      "fix the backend above, then run doctor again",
+    ));
+    return undefined;
+  }
+  try {
+    return await (await openKeystore(backend, o.keystoreOptions)).keys();
+  } catch (err) {
+    checks.push(fail("items", `cannot list items: ${errorMessage(err)}`, "fix the backend above"));
+    return undefined;
+  }
+}
+
+/** Expired sessions (aws-vault deletes them only on its next session read or write) and legacy keys. */
+function sessionChecks(keys: string[], now: number): Check[] {
+  const checks: Check[] = [];
+  const sessions = keys.map(parseSessionKey).filter((s) => s !== undefined);
+  const expired = sessions.filter((s) => s.expiration * 1000 <= now);
+  const masters = keys.filter(isMasterCredentialsKey);
+  checks.push(ok(
+    "items",
+    `${masters.length} stored credential(s), ${sessions.length} session(s), ` +
+      `${keys.length - masters.length - sessions.length} other item(s)`,
+  ));
+  if (expired.length > 0) {
+    const names = [...new Set(expired.map((s) => `${s.type} of ${s.profileName}`))].join(", ");
+    checks.push(warn(
+      "sessions",
+      `${expired.length} expired session(s) still stored (${names}); they are deleted on the next ` +
+        "session use",
+      "run 'aws-vault clear' to remove them now",
+    ));
+  }
+  const legacy = keys.filter(isLegacySessionKey);
+  if (legacy.length > 0) {
+    checks.push(warn(
+      "sessions",
+      `${legacy.length} session(s) in the format of aws-vault before v6, which nothing reads`,
+      "run 'aws-vault clear' to remove them",
+    ));
+  }
+  return checks;
+}
+
+/** Reads every item where that needs no prompt, and reports the ones that fail by key name. */
+async function readabilityChecks(
+  backend: string,
+  keys: string[],
+  o: KeystoreCheckOptions,
+): Promise<Check[]> {
+  const unreadable: string[] = [];
+  let firstError = "";
+  if (backend === "pass") {
+    for (const key of keys) {
+      if (!await passItemDecrypts(o.keystoreOptions, key, o.env)) unreadable.push(key);
+    }
+    firstError = "gpg cannot decrypt it without a passphrase prompt";
+  } else {
+    let store;
+    try {
+      store = await openKeystore(backend, o.keystoreOptions);
+    } catch (err) {
+      return [fail("items", `cannot open ${backend}: ${errorMessage(err)}`, "fix the backend")];
+    }
+    for (const key of keys) {
+      try {
+        await store.get(key);
+      } catch (err) {
+        unreadable.push(key);
+        firstError ||= errorMessage(err);
+      }
+    }
+  }
+  if (unreadable.length === 0) return [ok("readable", `all ${keys.length} item(s) can be read`)];
+  return [fail(
+    "readable",
+    `${unreadable.length} item(s) cannot be read: ${unreadable.join(", ")} (${firstError})`,
+    "check the passphrase or key; remove broken items with 'aws-vault remove' or 'aws-vault clear'",
+  )];
+}

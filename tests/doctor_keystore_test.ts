@@ -1,0 +1,165 @@
+/**
+ * `aws-vault doctor`'s keystore checks end to end: the backend in use and why, the file backend's
+ * passphrase source (never prompting), unreadable items, expired sessions and session locks held
+ * by another process, all without changing the store.
+ */
+import { assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { tempHome } from "./run_cli.ts";
+import { checkOf, checksOf, doctor, writeConfig } from "./doctor_fixtures.ts";
+import { dummyKeys, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
+import { formatSessionKey } from "../keystore/key_names.ts";
+import type { Item } from "../keystore/keystore.ts";
+
+async function inHome(fn: (home: string) => Promise<void>): Promise<void> {
+  const { home, cleanup } = await tempHome();
+  try {
+    await writeConfig(home, "[default]\nregion = us-east-1\n[profile work]\n");
+    await fn(home);
+  } finally {
+    await cleanup();
+  }
+}
+
+function item(key: string): Item {
+  return {
+    key,
+    data: new TextEncoder().encode("{}"),
+    label: key,
+    description: "",
+    keychainNotTrustApplication: false,
+    keychainNotSynchronizable: false,
+  };
+}
+
+/** A listing of every file under `dir` with its size and mtime, to prove nothing changed. */
+async function snapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else {
+        const s = await Deno.stat(p);
+        out.push(`${p} ${s.size} ${s.mtime?.getTime()}`);
+      }
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+Deno.test("doctor keystore: the backend in use and why", () =>
+  inHome(async (home) => {
+    const fromEnv = await doctor(home);
+    assertEquals(checkOf(fromEnv, "keystore", "backend").message, "file (from AWS_VAULT_BACKEND)");
+    const fromFlag = await doctor(home, ["--backend=file"], {}, ["AWS_VAULT_BACKEND"]);
+    assertEquals(checkOf(fromFlag, "keystore", "backend").message, "file (from --backend)");
+    // No session bus in the test environment: pass is the first backend offered.
+    const byDefault = await doctor(home, [], {}, ["AWS_VAULT_BACKEND"]);
+    assertMatch(
+      checkOf(byDefault, "keystore", "backend").message,
+      /^pass \(the first available of pass, file;/,
+    );
+    const unknown = await doctor(home, [], { AWS_VAULT_BACKEND: "kwallet" });
+    assertEquals(checkOf(unknown, "keystore", "backend").status, "fail");
+    assertEquals(unknown.code, 1);
+  }));
+
+Deno.test("doctor keystore: file backend without a passphrase source reports instead of asking", () =>
+  inHome(async (home) => {
+    await storeMasterKeys(await homeKeystore(home), "work", dummyKeys());
+    const started = Date.now();
+    // setsid: no controlling terminal, so a prompt is impossible and must be reported.
+    const run = await doctor(home, [], {}, ["AWS_VAULT_FILE_PASSPHRASE"]);
+    assertEquals(run.code, 1);
+    const file = checkOf(run, "keystore", "file");
+    assertEquals(file.status, "fail");
+    assertStringIncludes(file.message, "no terminal to ask for the passphrase");
+    assertStringIncludes(file.fix, "AWS_VAULT_FILE_PASSPHRASE");
+    // Keys are file names: still listed, so the profiles are still checked.
+    assertEquals(checkOf(run, "profile", "credentials", "work").status, "ok");
+    assertEquals(checksOf(run, "keystore", "readable"), []);
+    assertEquals(Date.now() - started < 30_000, true);
+  }));
+
+Deno.test("doctor keystore: unreadable items, expired sessions; nothing changes", () =>
+  inHome(async (home) => {
+    const store = await homeKeystore(home);
+    await storeMasterKeys(store, "work", dummyKeys());
+    const expired = formatSessionKey({
+      type: "sts.GetSessionToken",
+      profileName: "work",
+      mfaSerial: "",
+      expiration: Math.floor(Date.now() / 1000) - 60,
+    });
+    await store.set(item(expired));
+    const fresh = formatSessionKey({
+      type: "sts.GetSessionToken",
+      profileName: "work",
+      mfaSerial: "",
+      expiration: Math.floor(Date.now() / 1000) + 3600,
+    });
+    await store.set(item(fresh));
+    const before = await snapshot(`${home}/.awsvault`);
+
+    const run = await doctor(home);
+    const sessions = checkOf(run, "keystore", "sessions");
+    assertEquals(sessions.status, "warn");
+    assertStringIncludes(sessions.message, "1 expired session(s)");
+    assertStringIncludes(sessions.message, "sts.GetSessionToken of work");
+    assertEquals(checkOf(run, "keystore", "readable").message, "all 3 item(s) can be read");
+
+    await Deno.writeTextFile(`${home}/.awsvault/keys/broken`, "not a jwe");
+    const broken = await doctor(home);
+    const readable = checkOf(broken, "keystore", "readable");
+    assertEquals(readable.status, "fail");
+    assertStringIncludes(readable.message, "1 item(s) cannot be read: broken");
+    const wrong = await doctor(home, [], { AWS_VAULT_FILE_PASSPHRASE: "wrong" });
+    assertStringIncludes(
+      checkOf(wrong, "keystore", "readable").message,
+      "4 item(s) cannot be read",
+    );
+
+    // The expired session is still there: doctor removes nothing.
+    await Deno.remove(`${home}/.awsvault/keys/broken`);
+    assertEquals(await snapshot(`${home}/.awsvault`), before);
+  }));
+
+Deno.test("doctor keystore: a session lock held by another process; no lock taken", () =>
+  inHome(async (home) => {
+    const none = await doctor(home);
+    assertStringIncludes(checkOf(none, "keystore", "locks").message, "no lock directory");
+    assertEquals(await Deno.stat(`${home}/.awsvault/locks`).then(() => true, () => false), false);
+
+    const lockModule = new URL("../sts/lock.ts", import.meta.url).href;
+    const holder = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { withLock } from "${lockModule}";
+         await withLock("sts.GetSessionToken,d29yaw,,", async () => {
+           console.log("locked");
+           await new Promise((r) => setTimeout(r, 60_000));
+         }, { dir: "${home}/.awsvault/locks" });`,
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = holder.stdout.getReader();
+      const { value } = await reader.read();
+      assertEquals(new TextDecoder().decode(value).trim(), "locked");
+      const held = await doctor(home);
+      const lock = checkOf(held, "keystore", "locks");
+      assertEquals(lock.status, "warn");
+      assertStringIncludes(lock.message, `held by process ${holder.pid}`);
+      reader.releaseLock();
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.status;
+      await holder.stdout.cancel().catch(() => {});
+    }
+    const released = await doctor(home);
+    const lock = checkOf(released, "keystore", "locks");
+    assertEquals(lock.status, "ok");
+    assertStringIncludes(lock.message, "1 lock file(s)");
+  }));
