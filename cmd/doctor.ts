@@ -7,6 +7,7 @@ import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { keystoreOptionsFrom } from "./open_keystore.ts";
 import { printOut } from "./output.ts";
+import { getEnv, WITHHELD_VARIABLES } from "../lib/secret_env.ts";
 import type { CheckGroup, DoctorReport } from "../sts/doctor/report.ts";
 
 export const flags: FlagSpec[] = [
@@ -37,7 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     online: ctx.flags.bool("online"),
     backend: ctx.global.backend,
     keystoreOptions: keystoreOptionsFrom(ctx.global),
-    environment: Deno.env.toObject(),
+    environment: processEnvironment(),
   });
   const counts = countByStatus(report);
   if (ctx.flags.string("format") === "json") {
@@ -48,6 +49,16 @@ export async function run(ctx: CommandContext): Promise<number> {
     );
   }
   return hasFailures(report) ? 1 : 0;
+}
+
+/** The environment as our own code sees it: with the variables main.ts withheld from children. */
+function processEnvironment(): Record<string, string> {
+  const vars = Deno.env.toObject();
+  for (const name of WITHHELD_VARIABLES) {
+    const value = getEnv(name);
+    if (value !== undefined) vars[name] = value;
+  }
+  return vars;
 }
 
 /** One heading per group, one line per check: status, check, message and, unless ok, the fix. */
