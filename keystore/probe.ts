@@ -11,6 +11,8 @@ import { PASSPHRASE_ENV } from "./file.ts";
 import { passEntryName, resolvePassDir } from "./pass.ts";
 import { KWALLET_PATH, KWALLET_SERVICE, KWALLET_WALLET } from "./kwallet.ts";
 import { collectionNameOfPath } from "./secret_service.ts";
+import { DEFAULT_KEYCTL_SCOPE, KEYCTL_KEYRING_NAME, KEYCTL_SCOPES } from "./keyctl.ts";
+import { cString, ENOKEY, LIBKEYUTILS_SONAME, loadKeyutils } from "../ffi/libkeyutils.ts";
 import type { KeystoreOptions } from "./keystore.ts";
 
 type Env = (name: string) => string | undefined;
@@ -49,6 +51,8 @@ export async function probeBackend(
       return probeFile(options, env);
     case "keychain":
       return probeKeychain(options, env);
+    case "keyctl":
+      return probeKeyctl(options);
     case "wincred":
       return result("ok", "Windows Credential Manager", "", { listable: true });
   }
@@ -397,4 +401,55 @@ export async function passItemDecrypts(
     stderr: "null",
   }).output();
   return out.success;
+}
+
+/**
+ * keyctl: the library loads and the `aws-vault` keyring is searched for in the scope's keyring
+ * (a search, not the opener, which would create it).
+ */
+function probeKeyctl(options: KeystoreOptions): ProbeResult {
+  const scope = options.keyctlScope || DEFAULT_KEYCTL_SCOPE;
+  const parent = KEYCTL_SCOPES[scope];
+  if (parent === undefined) {
+    return result(
+      "fail",
+      `unknown scope '${scope}'`,
+      `use one of ${Object.keys(KEYCTL_SCOPES).join(", ")}`,
+    );
+  }
+  let lib;
+  try {
+    lib = loadKeyutils();
+  } catch {
+    return result(
+      "fail",
+      `cannot load ${LIBKEYUTILS_SONAME}`,
+      "install libkeyutils1 (Debian/Ubuntu) or keyutils-libs",
+    );
+  }
+  const found = Number(
+    lib.keyutils.keyctl_search(parent, cString("keyring"), cString(KEYCTL_KEYRING_NAME), 0),
+  );
+  const volatile = "keys live in kernel memory: a reboot (or the end of the scope) empties them";
+  if (found >= 0) {
+    return result(
+      "warn",
+      `keyring '${KEYCTL_KEYRING_NAME}' found in the ${scope} keyring; ${volatile}`,
+      "keep a copy of long-term keys elsewhere, or use a persistent backend",
+      { listable: true, readable: true },
+    );
+  }
+  if (lib.errno() !== ENOKEY) {
+    return result(
+      "fail",
+      `cannot search the ${scope} keyring (errno ${lib.errno()})`,
+      "check --keyctl-scope and the session's keyrings (keyctl show)",
+    );
+  }
+  return result(
+    "warn",
+    `no keyring '${KEYCTL_KEYRING_NAME}' in the ${scope} keyring yet (the first 'aws-vault add' creates it); ${volatile}`,
+    "use a persistent backend unless you reload keys after each boot",
+    { keys: [] },
+  );
 }

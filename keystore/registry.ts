@@ -88,6 +88,11 @@ export async function availableBackendNames(): Promise<string[]> {
   return names;
 }
 
+/** The backend used without --backend: the first of `available` that may be chosen by default. */
+export function defaultBackendName(available: string[]): string | undefined {
+  return BACKENDS.find((b) => available.includes(b.name) && b.autoSelect !== false)?.name;
+}
+
 /**
  * Opens the named backend, or the first available one when `name` is "".
  * An unknown or unavailable name is a usage error in kingpin's words.
@@ -98,8 +103,10 @@ export async function openKeystore(name: string, options: KeystoreOptions): Prom
   const named = BACKENDS.find((b) => b.name === name);
   if (named && await named.available()) return await named.open(options);
   const available = await availableBackendNames();
-  const fallback = BACKENDS.find((b) => available.includes(b.name) && b.autoSelect !== false);
-  if (name === "" && fallback) return await fallback.open(options);
+  const fallback = defaultBackendName(available);
+  if (name === "" && fallback) {
+    return await BACKENDS.find((b) => b.name === fallback)!.open(options);
+  }
   throw new UsageError(
     `--backend value must be one of ${available.join(",")}, got '${name}'`,
   );

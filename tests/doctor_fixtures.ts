@@ -30,8 +30,9 @@ export async function doctor(
   args: string[] = [],
   env: Record<string, string> = {},
   unset: string[] = [],
+  wrap: string[] = [],
 ): Promise<DoctorRun> {
-  const out = await doctorRaw(home, ["doctor", "--format=json", ...args], env, unset);
+  const out = await doctorRaw(home, ["doctor", "--format=json", ...args], env, unset, wrap);
   let groups: DoctorRun["groups"] = [];
   try {
     groups = JSON.parse(out.stdout).groups;
@@ -43,20 +44,22 @@ export async function doctor(
 
 /**
  * Runs the CLI with `args` under setsid (no controlling terminal), stdin closed, with the file
- * backend; `unset` names variables removed from the environment.
+ * backend; `unset` names variables removed from the environment, `wrap` a command that runs
+ * ours as its argv tail (run_cli.ts).
  */
 export function doctorRaw(
   home: string,
   args: string[],
   env: Record<string, string> = {},
   unset: string[] = [],
+  wrap: string[] = [],
 ): Promise<CliResult> {
   // setsid -w: no controlling terminal, so /dev/tty cannot be opened.
   return runCli(args, {
     home,
     env: { ...fileBackendEnv(), ...env },
     unset,
-    wrap: ["setsid", "-w"],
+    wrap: ["setsid", "-w", ...wrap],
   });
 }
 

@@ -58,7 +58,7 @@ Deno.test("doctor keystore: the backend in use and why", () =>
     const byDefault = await doctor(home, [], {}, ["AWS_VAULT_BACKEND"]);
     assertMatch(
       checkOf(byDefault, "keystore", "backend").message,
-      /^pass \(the first available of pass, file;/,
+      /^pass \(the first available of keyctl, pass, file; keyctl never chosen by default;/,
     );
     const unknown = await doctor(home, [], { AWS_VAULT_BACKEND: "kwallet" });
     assertEquals(checkOf(unknown, "keystore", "backend").status, "fail");
@@ -163,3 +163,26 @@ Deno.test("doctor keystore: a session lock held by another process; no lock take
     assertEquals(lock.status, "ok");
     assertStringIncludes(lock.message, "1 lock file(s)");
   }));
+
+Deno.test("doctor keystore: keyctl is searched, never created, and its volatility is said", async () => {
+  const { createKeyctlSandbox } = await import("./keyctl_sandbox.ts");
+  const sandbox = await createKeyctlSandbox();
+  try {
+    await inHome(async (home) => {
+      const before = await doctor(home, [], sandbox.env, [], sandbox.wrap);
+      const probe = checkOf(before, "keystore", "keyctl");
+      assertEquals(probe.status, "warn");
+      assertStringIncludes(probe.message, "no keyring 'aws-vault' in the session keyring yet");
+      // The search created nothing.
+      assertEquals((await sandbox.keyctl(["rlist", String(sandbox.serial)])).trim(), "");
+
+      await storeMasterKeys(sandbox.open(), "work", dummyKeys());
+      const after = await doctor(home, [], sandbox.env, [], sandbox.wrap);
+      assertStringIncludes(checkOf(after, "keystore", "keyctl").message, "a reboot");
+      assertEquals(checkOf(after, "keystore", "readable").message, "all 1 item(s) can be read");
+      assertEquals(checkOf(after, "profile", "credentials", "work").status, "ok");
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});

@@ -5,7 +5,11 @@
  * held by other processes. Nothing is written, removed, created or unlocked.
  */
 import { errorMessage } from "../../lib/errors.ts";
-import { availableBackendNames, openKeystore } from "../../keystore/registry.ts";
+import {
+  availableBackendNames,
+  defaultBackendName,
+  openKeystore,
+} from "../../keystore/registry.ts";
 import type { KeystoreOptions } from "../../keystore/keystore.ts";
 import { passItemDecrypts, probeBackend, type ProbeResult } from "../../keystore/probe.ts";
 import {
@@ -52,10 +56,13 @@ export async function checkKeystore(o: KeystoreCheckOptions): Promise<KeystoreCh
   if (chosen !== "") {
     checks.push(ok("backend", `${chosen} (from ${fromEnv ? "AWS_VAULT_BACKEND" : "--backend"})`));
   } else {
-    chosen = available[0] ?? "";
+    chosen = defaultBackendName(available) ?? "";
+    const skipped = available.slice(0, available.indexOf(chosen));
     checks.push(ok(
       "backend",
-      `${chosen} (the first available of ${available.join(", ")}; set AWS_VAULT_BACKEND to choose)`,
+      `${chosen} (the first available of ${available.join(", ")}${
+        skipped.length > 0 ? `; ${skipped.join(", ")} never chosen by default` : ""
+      }; set AWS_VAULT_BACKEND to choose)`,
     ));
   }
 
