@@ -20,6 +20,7 @@ import {
   retrieveCredentials,
 } from "./export.ts";
 import { baseChildEnv, childCommand, withCredentials } from "./exec_env.ts";
+import { resolveProfileArg } from "./profile_arg.ts";
 
 export const flags: FlagSpec[] = [
   ...CREDENTIAL_FLAGS,
@@ -44,6 +45,12 @@ export const flags: FlagSpec[] = [
   },
   { name: "lazy", kind: "bool", help: "When using --ecs-server, lazily fetch credentials" },
   {
+    name: "profile-env",
+    kind: "bool",
+    env: "AWS_VAULT_PROFILE_ENV",
+    help: "Set AWS_PROFILE instead of injecting AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+  },
+  {
     name: "no-ec2-proxy",
     kind: "bool",
     help:
@@ -52,7 +59,7 @@ export const flags: FlagSpec[] = [
 ];
 
 export const args: ArgSpec[] = [
-  { name: "profile", help: "Name of the profile", required: true },
+  { name: "profile", help: "Name of the profile (default: $AWS_PROFILE, else a picker)" },
   {
     name: "cmd",
     help: "Command to execute, defaults to $SHELL, then its arguments",
@@ -111,6 +118,7 @@ export function validateExecModes(m: ExecModes): void {
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (Deno.env.get("AWS_VAULT")) throw new UserError(EXEC_NESTED_MESSAGE);
+  await resolveProfileArg(ctx, { fromAwsProfile: true });
   const modes = execModes(ctx.flags, ctx.global.prompt);
   validateExecModes(modes);
   if (modes.json) {
@@ -145,6 +153,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
 
   const creds = await retrieveCredentials(session.provider, profileName);
+  if (ctx.flags.bool("profile-env")) {
+    // The ByteNess fork's --profile-env: the credentials were checked above, so a child that
+    // reads the profile itself fails on its own config, not on ours.
+    debug(`Setting subprocess env: AWS_PROFILE=${profileName}`);
+    if (subshell) helpMessage(hint, showHelpMessages);
+    return await runChild({ command, args, env: { ...env, AWS_PROFILE: profileName } });
+  }
   const childEnv = withCredentials(env, creds);
   debug(
     "Setting subprocess env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY" +

@@ -20,6 +20,7 @@ export const CREDENTIAL_FLAGS: FlagSpec[] = [
     name: "duration",
     short: "d",
     kind: "duration",
+    env: "AWS_VAULT_DURATION",
     help: "Duration of the temporary or assume-role session. Defaults to 1h",
     placeholder: "DURATION",
   },
@@ -45,6 +46,7 @@ export const CREDENTIAL_FLAGS: FlagSpec[] = [
   {
     name: "stdout",
     kind: "bool",
+    env: "AWS_VAULT_STDOUT",
     help: "Print the SSO link to the terminal without automatically opening the browser",
   },
 ];
@@ -62,7 +64,7 @@ export const flags: FlagSpec[] = [
 ];
 
 export const args: ArgSpec[] = [
-  { name: "profile", help: "Name of the profile", required: true },
+  { name: "profile", help: "Name of the profile (default: a picker on a terminal)" },
 ];
 
 /** aws-vault's nesting guard for export (exec words it with "running in ..."). */
@@ -71,6 +73,11 @@ export const EXPORT_NESTED_MESSAGE =
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (Deno.env.get("AWS_VAULT")) throw new UserError(EXPORT_NESTED_MESSAGE);
+  if ((ctx.args.profile ?? "") === "") {
+    // Only then: the credential_process path (a profile given) loads nothing more.
+    const { resolveProfileArg } = await import("./profile_arg.ts");
+    await resolveProfileArg(ctx, { fromAwsProfile: false });
+  }
   await exportCredentials(ctx, ctx.flags.string("format") as ExportFormat);
   return 0;
 }

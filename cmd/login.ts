@@ -10,12 +10,14 @@ import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { baseConfigFromFlags } from "./export.ts";
 import { printOut } from "./output.ts";
+import { resolveProfileArg } from "./profile_arg.ts";
 
 export const flags: FlagSpec[] = [
   {
     name: "duration",
     short: "d",
     kind: "duration",
+    env: "AWS_VAULT_DURATION",
     help: "Duration of the assume-role or federated session. Defaults to 1h",
     placeholder: "DURATION",
   },
@@ -24,6 +26,13 @@ export const flags: FlagSpec[] = [
     short: "n",
     kind: "bool",
     help: "Skip creating STS session with GetSessionToken",
+  },
+  {
+    name: "auto-logout",
+    short: "a",
+    kind: "bool",
+    env: "AWS_VAULT_AUTO_LOGOUT",
+    help: "Auto logout when starting a new login",
   },
   {
     name: "mfa-token",
@@ -48,6 +57,7 @@ export const flags: FlagSpec[] = [
     name: "stdout",
     short: "s",
     kind: "bool",
+    env: "AWS_VAULT_STDOUT",
     help: "Print login URL to stdout instead of opening in default browser",
   },
 ];
@@ -55,7 +65,8 @@ export const flags: FlagSpec[] = [
 export const args: ArgSpec[] = [
   {
     name: "profile",
-    help: "Name of the profile. If none given, credentials will be sourced from env vars",
+    help: "Name of the profile (default: $AWS_PROFILE). If none given, credentials will be " +
+      "sourced from env vars",
   },
 ];
 
@@ -64,6 +75,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     import("../sts/config/config.ts"),
     import("../sts/console_login.ts"),
   ]);
+  await resolveProfileArg(ctx, {
+    fromAwsProfile: true,
+    usableWithout: () => (Deno.env.get("AWS_ACCESS_KEY_ID") ?? "") !== "",
+  });
   const stdout = ctx.flags.bool("stdout");
   // login's --region, --mfa-token, --duration and --stdout mean what they mean for export.
   const base = baseConfigFromFlags(ctx.flags, ctx.global);
@@ -74,6 +89,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     openKeystore: () => openCommandKeystore(ctx.global),
     noSession: ctx.flags.bool("no-session"),
     path: ctx.flags.string("path"),
+    autoLogout: ctx.flags.bool("auto-logout"),
   });
 
   if (stdout) {

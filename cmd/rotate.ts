@@ -6,6 +6,7 @@ import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { emptyBaseConfig } from "../sts/config/profile_config.ts";
+import { resolveProfileArg } from "./profile_arg.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -17,10 +18,11 @@ export const flags: FlagSpec[] = [
 ];
 
 export const args: ArgSpec[] = [
-  { name: "profile", help: "Name of the profile", required: true },
+  { name: "profile", help: "Name of the profile (default: a picker on a terminal)" },
 ];
 
 export async function run(ctx: CommandContext): Promise<number> {
+  await resolveProfileArg(ctx, { fromAwsProfile: false });
   const [configModule, { rotate }] = await Promise.all([
     import("../sts/config/config.ts"),
     import("../sts/rotate.ts"),

@@ -98,6 +98,11 @@ export function loginTarget(
     } else if (region.startsWith("us-gov-")) {
       prefix = "https://signin.amazonaws-us-gov.com/federation";
       domain = "console.amazonaws-us-gov.com";
+    } else if (region.startsWith("eusc-")) {
+      // The European Sovereign Cloud signs in per region, as the AWS CLI's console login does
+      // (the ByteNess fork uses signin.amazonaws-eusc.eu, which it notes is not available).
+      prefix = `https://${region}.signin.amazonaws-eusc.eu/federation`;
+      domain = "console.amazonaws-eusc.eu";
     }
     destination = path !== ""
       ? `https://${region}.${domain}/${path}?region=${region}`
@@ -116,6 +121,18 @@ export function loginUrl(target: LoginTarget, signinToken: string): string {
   return `${target.prefix}?Action=login&Issuer=aws-vault&Destination=${
     queryEscape(target.destination)
   }&SigninToken=${queryEscape(signinToken)}`;
+}
+
+/**
+ * `login --auto-logout` (ByteNess fork cli/login.go): the console's logout endpoint first, which
+ * then redirects to the login URL, so a browser already signed in to another account switches.
+ * The fork puts the destination and token into the redirect unescaped and always logs out of the
+ * commercial partition; we escape the whole login URL once and log out where the login goes.
+ */
+export function logoutThenLoginUrl(target: LoginTarget, loginUrlText: string): string {
+  const host = new URL(target.prefix).host;
+  const logoutHost = host === "signin.aws.amazon.com" ? "us-east-1.signin.aws.amazon.com" : host;
+  return `https://${logoutHost}/oauth?Action=logout&redirect_uri=${queryEscape(loginUrlText)}`;
 }
 
 /** The `Session` parameter: Go's json.Marshal of a map, so keys sorted and HTML-safe escapes. */
@@ -315,6 +332,8 @@ export interface ConsoleLoginRequest {
   noSession: boolean;
   /** --path: the console page after the host; ignored without a region. */
   path: string;
+  /** --auto-logout: log the browser out of its current console session first. */
+  autoLogout?: boolean;
   env?: Env;
 }
 
@@ -364,5 +383,6 @@ export async function consoleLoginUrl(req: ConsoleLoginRequest): Promise<string>
   const creds = await consoleCredentials(provider, profile, env);
   const target = loginTarget(profile.region, req.path, env);
   const token = await requestSigninToken(target.prefix, creds);
-  return loginUrl(target, token);
+  const url = loginUrl(target, token);
+  return req.autoLogout ? logoutThenLoginUrl(target, url) : url;
 }

@@ -19,6 +19,7 @@ import {
   isRoleProvider,
   loginTarget,
   loginUrl,
+  logoutThenLoginUrl,
   queryEscape,
   requestSigninToken,
   signinSessionJson,
@@ -326,4 +327,28 @@ Deno.test("requestSigninToken: a connection error does not reveal the secret key
   assertNotIncludes(err.message, queryEscape(SESSION.secretAccessKey));
   assertNotIncludes(err.message, "Session=");
   assertStringIncludes(err.message, "Connection refused");
+});
+
+Deno.test("loginTarget: the European Sovereign Cloud signs in per region", () => {
+  assertEquals(loginTarget("eusc-de-east-1", "", noEnv), {
+    prefix: "https://eusc-de-east-1.signin.amazonaws-eusc.eu/federation",
+    destination:
+      "https://eusc-de-east-1.console.amazonaws-eusc.eu/console/home?region=eusc-de-east-1",
+  });
+});
+
+Deno.test("logoutThenLoginUrl: the partition's logout, redirecting to the escaped login URL", () => {
+  const target = loginTarget("eu-west-1", "", noEnv);
+  const login = loginUrl(target, "tok+/=");
+  const url = logoutThenLoginUrl(target, login);
+  assertEquals(
+    url,
+    `https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=${
+      queryEscape(login)
+    }`,
+  );
+  // The browser gets back exactly the login URL, token and destination intact.
+  assertEquals(new URL(url).searchParams.get("redirect_uri"), login);
+  const cn = loginTarget("cn-north-1", "", noEnv);
+  assert(logoutThenLoginUrl(cn, "x").startsWith("https://signin.amazonaws.cn/oauth?Action=logout"));
 });

@@ -405,3 +405,35 @@ Deno.test("login --debug logs the flow without any secret", async () => {
     assertNotIncludes(r.stderr, queryEscape(secret));
   }
 });
+
+Deno.test("login: AWS_PROFILE names the profile; --auto-logout and AWS_VAULT_AUTO_LOGOUT log out first; AWS_VAULT_STDOUT prints", async () => {
+  let alice!: FakeUserHandle;
+  await using s = await setup(() => `[profile alice]\nregion=eu-west-1\n`, {
+    prepare: (fake) => void (alice = fake.addUser("alice")),
+  });
+  await storedUser(s.home, "alice", alice);
+  const env = { ...s.env, AWS_PROFILE: "alice", AWS_VAULT_STDOUT: "true" };
+  const plain = await runCli(["login"], { home: s.home, env });
+  assertEquals(plain.stderr, "");
+  assertEquals(plain.code, 0);
+  const login = plain.stdout.trim();
+  assertStringIncludes(login, `${s.signin.prefix}?Action=login&Issuer=aws-vault&Destination=`);
+  assertEquals(s.signin.sessions.length, 1);
+
+  const autoLogout: [string[], Record<string, string>][] = [
+    [["login", "-a"], {}],
+    [["login"], { AWS_VAULT_AUTO_LOGOUT: "1" }],
+  ];
+  for (const [args, extra] of autoLogout) {
+    const r = await runCli(args, { home: s.home, env: { ...env, ...extra } });
+    assertEquals(r.code, 0, r.stderr);
+    const url = new URL(r.stdout.trim());
+    assertEquals(`${url.origin}${url.pathname}`, `https://${new URL(s.signin.prefix).host}/oauth`);
+    assertEquals(url.searchParams.get("Action"), "logout");
+    const redirect = url.searchParams.get("redirect_uri")!;
+    assertStringIncludes(redirect, `${s.signin.prefix}?Action=login&Issuer=aws-vault&Destination=`);
+    // The sign-in token survives the round trip through the logout redirect unchanged.
+    const token = new URL(redirect).searchParams.get("SigninToken");
+    assertEquals(token, `signin/token+for=${s.signin.sessions.at(-1)!.sessionId}`);
+  }
+});

@@ -101,8 +101,17 @@ interface Partition {
   iamRegion: string;
 }
 
-/** The partition a region belongs to (aws, aws-cn, aws-us-gov). */
+/** The partition a region belongs to (aws, aws-cn, aws-us-gov, aws-eusc). */
 export function partitionOf(region: string): Partition {
+  // The AWS European Sovereign Cloud (botocore's partitions.json "aws-eusc": regions
+  // `eusc-de-*`, DNS suffix amazonaws.eu, global services in eusc-de-east-1).
+  if (region.startsWith("eusc-")) {
+    return {
+      dnsSuffix: "amazonaws.eu",
+      iamUrl: "https://iam.eusc-de-east-1.amazonaws.eu",
+      iamRegion: "eusc-de-east-1",
+    };
+  }
   if (region.startsWith("cn-")) {
     return {
       dnsSuffix: "amazonaws.com.cn",

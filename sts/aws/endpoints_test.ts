@@ -194,6 +194,9 @@ const DEFAULTS: [string, string, AwsServiceName, string, string][] = [
   ["eu-west-1", "", "iam", "https://iam.amazonaws.com", "us-east-1"],
   ["cn-northwest-1", "", "iam", "https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"],
   ["us-gov-east-1", "", "iam", "https://iam.us-gov.amazonaws.com", "us-gov-west-1"],
+  // The European Sovereign Cloud (aws-eusc): its own DNS suffix and IAM home region.
+  ["eusc-de-east-1", "", "sts", "https://sts.eusc-de-east-1.amazonaws.eu", "eusc-de-east-1"],
+  ["eusc-de-east-1", "", "iam", "https://iam.eusc-de-east-1.amazonaws.eu", "eusc-de-east-1"],
 ];
 
 Deno.test("default endpoints per region, partition and sts_regional_endpoints", () => {
