@@ -103,10 +103,16 @@ export function tableRows(
   return rows;
 }
 
-/** `<Type>:<time to expiry truncated to seconds>`, e.g. `sts.GetSessionToken:59m59s`. */
+/**
+ * `<Type>:<time to expiry truncated to seconds>`, e.g. `sts.GetSessionToken:59m59s`, or
+ * `<Type>:expired`. aws-vault prints a negative time for an expired session (`-3m10s`), which
+ * users read as a bug (99designs #125, #320, #359). `list` only reads key names, so it deletes
+ * nothing: the next command that reads or writes sessions removes expired ones.
+ */
 export function sessionLabel(session: SessionKey, now: number): string {
-  const remaining = Math.trunc((session.expiration * 1000 - now) / 1000) * 1000;
-  return `${session.type}:${formatDuration(remaining)}`;
+  const remainingMs = session.expiration * 1000 - now;
+  if (remainingMs <= 0) return `${session.type}:expired`;
+  return `${session.type}:${formatDuration(Math.trunc(remainingMs / 1000) * 1000)}`;
 }
 
 async function printLines(lines: string[]): Promise<number> {

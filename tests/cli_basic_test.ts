@@ -342,7 +342,7 @@ Deno.test("cli: list shows sessions with their time left; add drops the profile'
     assertEquals(cells[2].slice(0, 2), ["alice", "alice"]);
     assertMatch(
       cells[2][2],
-      /^sts\.GetSessionToken:59m5\ds, sts\.AssumeRole:-3m1\ds$|^sts\.AssumeRole:-3m1\ds, sts\.GetSessionToken:59m5\ds$/,
+      /^sts\.GetSessionToken:59m5\ds, sts\.AssumeRole:expired$|^sts\.AssumeRole:expired, sts\.GetSessionToken:59m5\ds$/,
     );
     assertEquals(cells[3], ["sso", "-", "oidc:https://sso.example/start"]);
     assertEquals(cells.length, 6);
