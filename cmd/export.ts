@@ -5,7 +5,7 @@
  * This runs once per AWS CLI call when used as `credential_process`, so it imports only the
  * formatter statically; config, keystore and provider chain load in parallel when run() starts.
  */
-import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
+import { ConfigLoadError, errorMessage, UsageError, UserError } from "../lib/errors.ts";
 import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import type { ArgSpec, FlagSpec, ParsedFlags } from "./parser.ts";
 import type { CommandContext, GlobalOptions } from "./command.ts";
@@ -145,7 +145,8 @@ export async function openCredentialsProvider(
   } catch (err) {
     // aws-vault's wording for a profile it cannot build a provider for. Usage errors (a bad
     // --prompt) keep kingpin's format.
-    if (err instanceof UsageError || !(err instanceof UserError)) throw err;
+    if (err instanceof UsageError || err instanceof ConfigLoadError) throw err;
+    if (!(err instanceof UserError)) throw err;
     throw new UserError(`Error getting temporary credentials: ${err.message}`);
   }
 }

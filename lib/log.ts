@@ -3,6 +3,8 @@
  * `2006/01/02 15:04:05 <message>` on stderr. Disabled by default; without --debug nothing is written.
  * Never pass a secret to debug(): callers log key ids only as `****` + last 4 characters.
  */
+import { withoutDenoErrorText } from "./errors.ts";
+
 let enabled = false;
 const encoder = new TextEncoder();
 
@@ -20,7 +22,7 @@ export function debug(message: string): void {
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ` +
     `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  Deno.stderr.writeSync(encoder.encode(`${stamp} ${message}\n`));
+  Deno.stderr.writeSync(encoder.encode(`${stamp} ${withoutDenoErrorText(message)}\n`));
 }
 
 /** `****ABCD`: how aws-vault shows an access key id in logs. */

@@ -20,7 +20,7 @@
  * call at another endpoint. The console destination is unchanged.
  */
 import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
-import { UsageError, UserError } from "../lib/errors.ts";
+import { ConfigLoadError, UsageError, UserError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import { goJson } from "../keystore/go_json.ts";
 import type { Keystore } from "../keystore/keystore.ts";
@@ -367,7 +367,8 @@ async function loginSource(
     // A bad --prompt keeps kingpin's usage format; aws-vault's own messages already named
     // the profile would otherwise read "profile x: profile x: ...".
     if (
-      !(err instanceof UserError) || err instanceof UsageError ||
+      !(err instanceof UserError) || err instanceof UsageError || err instanceof ConfigLoadError ||
+      err.message.startsWith(`profile ${req.profileName} `) ||
       err.message.startsWith(`profile ${req.profileName}: `)
     ) {
       throw err;

@@ -304,6 +304,31 @@ Deno.test("cli: a malformed config is an error naming the file and the line", as
   });
 });
 
+Deno.test("cli: config errors are under Error loading config: and name the file in plain words", async () => {
+  await withHome(async (h) => {
+    await Deno.writeTextFile(
+      h.config,
+      "[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n",
+    );
+    for (
+      const args of [["exec", "a", "--", "true"], ["export", "a"], ["login", "a"], ["rotate", "a"]]
+    ) {
+      const r = await cli(h, args);
+      assertEquals([r.code, r.stderr], [
+        1,
+        `aws-vault: error: ${args[0]}: Error loading config: ` +
+        "Loop detected in config file for profile 'a'\n",
+      ]);
+    }
+    const dir = await cli(h, ["list"], { AWS_CONFIG_FILE: h.home });
+    assertEquals(dir.code, 1);
+    assertStringIncludes(dir.stderr, `aws-vault: error: list: Error loading config file ${h.home}`);
+    assertStringIncludes(dir.stderr, "is a directory");
+    assertNotIncludes(dir.stderr, "os error");
+    assertNotIncludes(dir.stderr, "readfile");
+  });
+});
+
 Deno.test("cli: list shows sessions with their time left; add drops the profile's sessions", async () => {
   await withHome(async (h) => {
     await Deno.writeTextFile(

@@ -5,7 +5,7 @@
  * include chain. The source_profile chain is resolved recursively and linked both ways.
  * Unlike aws-vault, a source_profile cycle is reported instead of overflowing the stack.
  */
-import { UserError } from "../../lib/errors.ts";
+import { ConfigLoadError, UserError } from "../../lib/errors.ts";
 import { debug } from "../../lib/log.ts";
 import { formatDuration, parseDuration } from "../../lib/duration.ts";
 import type { AwsConfigFile } from "./config.ts";
@@ -30,7 +30,8 @@ interface Draft extends ProfileConfig {
 
 /**
  * Resolves `name` and, recursively, its source profiles. `env` defaults to the process
- * environment. Throws UserError for include or source_profile loops and bad session_tags.
+ * environment. Throws ConfigLoadError (`Error loading config: ...`, aws-vault's wording for every
+ * error of its config loader) for include or source_profile loops and bad session_tags.
  */
 export function resolveProfile(
   file: AwsConfigFile,
@@ -38,7 +39,14 @@ export function resolveProfile(
   base: ProfileBaseConfig,
   env: Env = (n) => Deno.env.get(n),
 ): ProfileConfig {
-  return resolveChain(file, name, base, env, name, []);
+  try {
+    return resolveChain(file, name, base, env, name, []);
+  } catch (err) {
+    if (err instanceof UserError && !(err instanceof ConfigLoadError)) {
+      throw new ConfigLoadError(err.message);
+    }
+    throw err;
+  }
 }
 
 function resolveChain(
