@@ -9,6 +9,7 @@
  */
 import { UserError } from "./errors.ts";
 import { debug } from "./log.ts";
+import { withoutSecretVariables } from "./secret_env.ts";
 
 export interface ChildOptions {
   /** The command as typed; looked up on the PATH of `env` when it has no slash. */
@@ -56,6 +57,13 @@ const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
  * worded like Go's os/exec errors, which aws-vault prints.
  */
 export async function runChild(opts: ChildOptions): Promise<number> {
+  opts = { ...opts, env: withoutSecretVariables(opts.env) };
+  if (Deno.build.os !== "windows") {
+    // Its own process group, so that each signal reaches it once (lib/child_unix.ts).
+    const { runInOwnProcessGroup } = await import("./child_unix.ts");
+    const code = await runInOwnProcessGroup({ ...opts, forwarded: FORWARDED_SIGNALS });
+    if (code !== undefined) return code;
+  }
   // Listen before spawning: the child may act at once (a supervisor may signal us as soon as it
   // sees the child), and a signal that arrived before our listener would kill us with the
   // default action and orphan the child. Signals that come before the child exists are held.
