@@ -87,18 +87,65 @@ Deno.test("lock: a second process waits until the first releases, and a dead hol
   }
 });
 
-Deno.test("lock: gives up waiting after the timeout and runs unlocked", async () => {
+Deno.test("lock: a waiter names the holder's pid on stderr after a second, then gives up with an error", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
   try {
     const holder = await spawnLockHolder(dir, "stuck", { holdMs: 60_000 });
+    const lockModule = new URL("./lock.ts", import.meta.url).href;
     const t = Date.now();
-    const result = await withLock("stuck", () => Promise.resolve(42), { dir, timeoutMs: 300 });
+    const waiter = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { withLock } from "${lockModule}";
+         try {
+           await withLock("stuck", () => Promise.resolve(), { dir: ${JSON.stringify(dir)},
+             timeoutMs: 2_000 });
+           console.log("ran");
+         } catch (err) { console.log(err.message); }
+         // The abandoned lock call would keep the process alive; the CLI exits the same way.
+         Deno.exit(0);`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
     const waited = Date.now() - t;
-    assertEquals(result, 42);
-    // The holder never lets go, so we ran only because the wait timed out (and not much later).
-    assert(waited >= 250 && waited < 5_000, `waited ${waited} ms`);
     holder.child.kill("SIGKILL");
     await holder.done();
+    const pid = holder.child.pid;
+    const lockPath = `${dir}/${await lockFileName("stuck")}`;
+    assertEquals(
+      new TextDecoder().decode(waiter.stderr),
+      `Waiting for another aws-vault process (pid ${pid}) that is fetching the same credentials ` +
+        `(lock ${lockPath}); press Ctrl-C to stop waiting, or end that process (kill ${pid})\n`,
+    );
+    assertEquals(
+      new TextDecoder().decode(waiter.stdout),
+      `gave up after 2s waiting for another aws-vault process (pid ${pid}) that holds the lock ` +
+        `${lockPath}; end it and try again\n`,
+    );
+    // The holder never lets go, so the waiter stopped only because the wait timed out.
+    assert(waited >= 2_000 && waited < 15_000, `waited ${waited} ms`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock: a short wait prints nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lock-test-" });
+  try {
+    const holder = await spawnLockHolder(dir, "brief", { holdMs: 200 });
+    const lockModule = new URL("./lock.ts", import.meta.url).href;
+    const waiter = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { withLock } from "${lockModule}";
+         await withLock("brief", () => Promise.resolve(), { dir: ${JSON.stringify(dir)} });`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    await holder.done();
+    assertEquals([waiter.code, new TextDecoder().decode(waiter.stderr)], [0, ""]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
