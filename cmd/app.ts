@@ -25,6 +25,14 @@ export const COMMANDS: CommandEntry[] = [
     errorPrefix: "remove",
   },
   {
+    // The ByteNess fork's command (cli/migrate_backend.go), in its place after remove.
+    name: "migrate-backend",
+    module: "migrate_backend",
+    aliases: [],
+    help: "Migrate stored credentials between keyring backends.",
+    errorPrefix: "migrate-backend",
+  },
+  {
     name: "list",
     aliases: ["ls"],
     help: "List profiles, along with their credentials and sessions.",
@@ -154,10 +162,15 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
  * The modules imported by name at run time: every command module and the help renderer.
  * scripts/build.ts passes them to `deno compile --include`.
  */
-export const LAZY_MODULES = [...COMMANDS.map((c) => c.name), "help"].map((n) => `cmd/${n}.ts`);
+export const LAZY_MODULES = [...COMMANDS.map(commandModule), "help"].map((n) => `cmd/${n}.ts`);
 
-function loadCommand(name: string): Promise<CommandModule> {
-  return importSibling(name);
+/** The file name (without .ts) of a command's module in cmd/. */
+export function commandModule(entry: CommandEntry): string {
+  return entry.module ?? entry.name;
+}
+
+function loadCommand(entry: CommandEntry): Promise<CommandModule> {
+  return importSibling(commandModule(entry));
 }
 
 /** Imports cmd/<name>.ts without making Deno walk it at start-up (see lib/lazy_import.ts). */
@@ -189,12 +202,12 @@ export async function runApp(argv: string[]): Promise<number> {
       if (token === "--") {
         // `aws-vault -- list` runs list, as kingpin does: the word after `--` may be the command.
         if (modules.size === 0 && findCommand(argv[i + 1] ?? "")) {
-          modules.set(argv[i + 1], await loadCommand(findCommand(argv[i + 1])!.name));
+          modules.set(argv[i + 1], await loadCommand(findCommand(argv[i + 1])!));
         }
         break;
       }
       const candidate = findCommand(token);
-      if (candidate && !modules.has(token)) modules.set(token, await loadCommand(candidate.name));
+      if (candidate && !modules.has(token)) modules.set(token, await loadCommand(candidate));
     }
     const parsed = parseArgs(argv, {
       globalFlags: GLOBAL_FLAGS,

@@ -30,6 +30,8 @@ export interface CommandContext {
 /** A row of the command table in cmd/app.ts. */
 export interface CommandEntry {
   name: string;
+  /** The module in cmd/ when its name is not the command's (`migrate_backend`). */
+  module?: string;
   aliases: string[];
   help: string;
   hidden?: boolean;

@@ -1,6 +1,7 @@
 /**
  * Hermetic keystore daemons for tests: a private D-Bus session bus in a temporary HOME, and on it
- * either gnome-keyring-daemon (Secret Service) or kwalletd5 (KWallet), never both. Each helper
+ * gnome-keyring-daemon (Secret Service), kwalletd5 (KWallet), or both (pass the first helper's bus
+ * to the second; kwalletd5's own Secret Service API is turned off, so the names never clash). Each helper
  * returns the environment to run our code with and a cleanup that kills every process it started
  * and removes the temporary directory.
  *
@@ -114,8 +115,11 @@ export interface SecretServiceEnv extends SessionBus {
  * answered), then `gnome-keyring-daemon --foreground --unlock --components=secrets` fed the
  * login password on stdin, and waits until it owns org.freedesktop.secrets.
  */
-export async function startSecretService(password = "test-password"): Promise<SecretServiceEnv> {
-  const bus = await startSessionBus();
+export async function startSecretService(
+  password = "test-password",
+  shared?: SessionBus,
+): Promise<SecretServiceEnv> {
+  const bus = shared ?? await startSessionBus();
   try {
     const prompter = await startMockPrompter(bus);
     const daemon = new Deno.Command("gnome-keyring-daemon", {
@@ -133,7 +137,7 @@ export async function startSecretService(password = "test-password"): Promise<Se
     await waitForName(bus.address, "org.freedesktop.secrets");
     return { ...bus, password, prompter, daemonPid: daemon.pid };
   } catch (e) {
-    await bus.cleanup();
+    if (!shared) await bus.cleanup();
     throw e;
   }
 }
@@ -176,15 +180,19 @@ export interface KWalletEnv extends SessionBus {
  * Starts a bus and kwalletd5 through its PAM login path (tests/kwalletd_pam_start.py), which
  * creates and opens `wallet` with no dialog because kwalletrc names it the default wallet.
  */
-export async function startKWallet(wallet = "aws-vault"): Promise<KWalletEnv> {
-  const bus = await startSessionBus();
+export async function startKWallet(
+  wallet = "aws-vault",
+  shared?: SessionBus,
+): Promise<KWalletEnv> {
+  const bus = shared ?? await startSessionBus();
   try {
     const configHome = bus.env.XDG_CONFIG_HOME;
     await Deno.mkdir(configHome, { recursive: true });
     await Deno.mkdir(bus.env.XDG_DATA_HOME, { recursive: true });
     await Deno.writeTextFile(
       `${configHome}/kwalletrc`,
-      `[Wallet]\nEnabled=true\nFirst Use=false\nDefault Wallet=${wallet}\n`,
+      `[Wallet]\nEnabled=true\nFirst Use=false\nDefault Wallet=${wallet}\n` +
+        "[org.freedesktop.secrets]\napiEnabled=false\n",
     );
     const starter = new Deno.Command(SYSTEM_PYTHON, {
       args: [`${TESTS_DIR}kwalletd_pam_start.py`, `${bus.dir}/kwalletd5.log`],
@@ -202,7 +210,7 @@ export async function startKWallet(wallet = "aws-vault"): Promise<KWalletEnv> {
     await waitForName(bus.address, "org.kde.kwalletd5");
     return { ...bus, wallet, daemonPid: pid };
   } catch (e) {
-    await bus.cleanup();
+    if (!shared) await bus.cleanup();
     throw e;
   }
 }

@@ -4,7 +4,7 @@
  * the compiled binary but no `deno run` test, so this test checks the lists against the sources.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { COMMANDS, LAZY_MODULES } from "../cmd/app.ts";
+import { commandModule, COMMANDS, LAZY_MODULES } from "../cmd/app.ts";
 import { BACKEND_MODULES } from "../keystore/registry.ts";
 import { CHAIN_MODULES } from "../sts/chain.ts";
 
@@ -31,7 +31,7 @@ Deno.test("every listed run-time module exists", () => {
 });
 
 Deno.test("every command and the help renderer are in LAZY_MODULES", () => {
-  for (const c of COMMANDS) assert(LAZY_MODULES.includes(`cmd/${c.name}.ts`), c.name);
+  for (const c of COMMANDS) assert(LAZY_MODULES.includes(`cmd/${commandModule(c)}.ts`), c.name);
   assert(LAZY_MODULES.includes("cmd/help.ts"));
 });
 
