@@ -61,6 +61,7 @@ Deno.test("keyctl: the CLI's layout is keyring's (aws-vault keyring, user keys, 
     });
     // The payload is the credential JSON itself, not keyring's Item JSON envelope.
     assertEquals(await keyctl(["pipe", key]), new TextDecoder().decode(want.data));
+    assertEquals(await keyctl(["print", key]), new TextDecoder().decode(want.data) + "\n");
 
     // The other way round: a key that keyctl added is read by the CLI.
     const data = new TextDecoder().decode(
@@ -186,4 +187,45 @@ Deno.test("keyctl: descriptions and keyring payloads are parsed as the kernel wr
   assertEquals(parseDescription("keyring;0;0;3f010000;aws-vault").type, "keyring");
   const ids = new Int32Array([5, 123456789, -1]);
   assertEquals(parseKeyringPayload(new Uint8Array(ids.buffer)), [5, 123456789, -1]);
+});
+
+/** True when this machine lets us make a user namespace (which has its own user keyring). */
+function canUnshareUser(): boolean {
+  try {
+    return new Deno.Command("unshare", { args: ["-U", "-r", "true"], stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "keyctl: by default the CLI stores in the user keyring (@u/aws-vault)",
+  // A fresh user namespace has a user keyring of its own, so the real @u is never touched.
+  ignore: !canUnshareUser(),
+  fn: async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      await Deno.writeTextFile(`${home}/.aws/config`, "[profile dflt]\nregion = us-east-1\n");
+      const script = [
+        `"$@" --backend=keyctl add --env dflt >/dev/null`,
+        `ring=$(keyctl search @u keyring aws-vault)`,
+        `keyctl rdescribe "$ring"`,
+        `keyctl print "$(keyctl search "$ring" user dflt)"`,
+        `"$@" --backend=keyctl export --no-session --format=json dflt`,
+      ].join(" && ");
+      const r = await runCli([], {
+        home,
+        wrap: ["unshare", "-U", "-r", "sh", "-c", script, "sh"],
+        env: { AWS_ACCESS_KEY_ID: "AKIADEFAULTSCOPE0001", AWS_SECRET_ACCESS_KEY: "dflt-secret" },
+      });
+      assertEquals(r.code, 0, r.stderr);
+      const [describe, printed, ...exported] = r.stdout.split("\n");
+      assertEquals(describe, "keyring;0;0;3f010000;aws-vault");
+      assertStringIncludes(printed, '"SecretAccessKey":"dflt-secret"');
+      assertEquals(JSON.parse(exported.join("\n")).SecretAccessKey, "dflt-secret");
+    } finally {
+      await cleanup();
+    }
+  },
 });
