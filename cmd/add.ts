@@ -61,8 +61,14 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   if (ctx.flags.bool("add-config") && !config.hasProfile(profileName)) {
     debug(`Adding profile ${profileName} to config at ${config.path}`);
+    const { withLock } = await import("../sts/lock.ts");
     try {
-      await configModule.addProfileSection(config, profileName);
+      // Parallel `add`s each re-read and append under one cross-process lock; without it they
+      // replaced each other's files and lost sections (issue 10).
+      await withLock(
+        await configModule.configLockName(config.path),
+        () => configModule.addProfileSection(config, profileName),
+      );
     } catch (err) {
       throw new UserError(`Error adding profile: ${(err as Error).message}`);
     }

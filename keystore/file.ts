@@ -22,6 +22,8 @@ import {
 } from "./jwe.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
 import { getEnv } from "../lib/secret_env.ts";
+import { readRegularFileSync, UnreadableFileError } from "../lib/regular_file.ts";
+import { randomHex, removeStaleTempFiles, writeFileAtomically } from "../lib/atomic_file.ts";
 
 export const PASSPHRASE_ENV = "AWS_VAULT_FILE_PASSPHRASE";
 
@@ -30,6 +32,12 @@ const decoder = new TextDecoder();
 
 /** Our temp files: `.<file name>.tmp-<12 hex>`; hidden from keys() and never a real item. */
 const TEMP_FILE = /^\..*\.tmp-[0-9a-f]{12}$/;
+
+/**
+ * The largest item file we read. aws-vault's items are a few hundred bytes (an SSO token item a
+ * few KB); anything near this is not an item, and reading it whole could exhaust memory.
+ */
+export const ITEM_MAX_BYTES = 1024 * 1024;
 
 /** What the backend takes from its surroundings; tests pass their own environment. */
 export interface FileKeystoreEnv {
@@ -66,10 +74,11 @@ class FileKeystore implements Keystore {
     let token: string;
     try {
       // Reads are sync on purpose: the first async file op costs ~0.8 ms of start-up.
-      token = decoder.decode(Deno.readFileSync(path));
+      token = decoder.decode(readRegularFileSync(path, { maxBytes: ITEM_MAX_BYTES }));
     } catch (err) {
       await this.#ensureDir();
       if (err instanceof Deno.errors.NotFound) throw new ItemNotFoundError(key);
+      if (err instanceof UnreadableFileError) throw new UserError(`keyring item ${err.message}`);
       throw new Error(`reading ${path}: ${osMessage(err)}`);
     }
     const passphrase = await this.#passphrase();
@@ -99,12 +108,14 @@ class FileKeystore implements Keystore {
     const path = this.#path(item.key);
     const passphrase = await this.#passphrase();
     const token = await encryptJwe(encoder.encode(encodeItemJson(item)), passphrase);
+    removeStaleTempFiles(dir, TEMP_FILE);
     await writeAtomically(dir, path, encoder.encode(token));
     debug(`[keyring] Wrote item ${JSON.stringify(item.key)} to ${path}`);
   }
 
   async remove(key: string): Promise<void> {
-    await this.#ensureDir();
+    // Temp files left by a killed writer (issue 10) go with the next change to the store.
+    removeStaleTempFiles(await this.#ensureDir(), TEMP_FILE);
     const path = this.#path(key);
     try {
       await Deno.remove(path);
@@ -226,30 +237,13 @@ export function expandTilde(path: string, env: (name: string) => string | undefi
   return home.replace(/\/+$/, "") + path.slice(1);
 }
 
-/**
- * Writes `data` to `path` so that readers see the old file or the new one, never a torn one:
- * a 0600 temp file in the same directory, synced, then renamed over the target.
- */
+/** Writes an item file atomically (lib/atomic_file.ts), 0600, under a temp name of ours. */
 async function writeAtomically(dir: string, path: string, data: Uint8Array): Promise<void> {
-  const random = Array.from(
-    crypto.getRandomValues(new Uint8Array(6)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
   // Shortened so that a key near the 255-byte name limit still gets a valid temp name.
   const name = Array.from(path.slice(dir.length + 1)).slice(0, 40).join("");
-  const temp = `${dir}/.${name}.tmp-${random}`;
   try {
-    const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
-    try {
-      let written = 0;
-      while (written < data.length) written += await file.write(data.subarray(written));
-      await file.syncData();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(temp, path);
+    await writeFileAtomically(path, data, { tempPath: `${dir}/.${name}.tmp-${randomHex(6)}` });
   } catch (err) {
-    await Deno.remove(temp).catch(() => {});
     throw new Error(`writing ${path}: ${osMessage(err)}`);
   }
 }

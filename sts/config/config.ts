@@ -5,7 +5,21 @@
  */
 import { UserError } from "../../lib/errors.ts";
 import { debug } from "../../lib/log.ts";
+import { fileKind, readRegularFileSync, UnreadableFileError } from "../../lib/regular_file.ts";
+import {
+  dirname,
+  randomHex,
+  removeStaleTempFiles,
+  syncDirectory,
+  writeFileAtomically,
+} from "../../lib/atomic_file.ts";
 import { type IniDocument, type IniSection, IniSyntaxError, parseIni } from "./ini.ts";
+
+/**
+ * The largest config we read: organisations generate tens of thousands of SSO profiles (20,000
+ * take about 2 MB), so this leaves room while keeping a runaway file from filling memory.
+ */
+export const CONFIG_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The keys aws-vault reads from a profile section; `[default]` counts as a profile only with one.
@@ -142,11 +156,27 @@ export async function loadConfigFile(path: string = configFilePath()): Promise<A
   try {
     // Sync on purpose, as the checks below: the first async file op costs ~0.8 ms of start-up,
     // paid by every credential_process call.
-    bytes = Deno.readFileSync(path);
+    bytes = readConfigBytes(path);
   } catch (err) {
-    throw new UserError(`Error loading config file ${path}: ${(err as Error).message}`);
+    throw new UserError(`Error loading config file ${path}: ${configReadMessage(path, err)}`);
   }
   return new AwsConfigFile(path, parseConfigBytes(path, bytes));
+}
+
+/**
+ * The config's bytes: a regular file of at most CONFIG_MAX_BYTES, or the null device
+ * (`AWS_CONFIG_FILE=/dev/null` means "no config" to the AWS CLI), which reads as empty.
+ */
+function readConfigBytes(path: string): Uint8Array {
+  return readRegularFileSync(path, { maxBytes: CONFIG_MAX_BYTES, allowNullDevice: true });
+}
+
+/** The reason a read failed, without repeating the path the caller already names. */
+function configReadMessage(path: string, err: unknown): string {
+  const message = (err as Error).message;
+  return err instanceof UnreadableFileError && message.startsWith(path + " ")
+    ? message.slice(path.length + 1)
+    : message;
 }
 
 function parseConfigBytes(path: string, bytes: Uint8Array): IniDocument {
@@ -191,29 +221,35 @@ function exists(path: string): boolean {
   }
 }
 
-function dirname(path: string): string {
-  const i = Math.max(
-    path.lastIndexOf("/"),
-    Deno.build.os === "windows" ? path.lastIndexOf("\\") : -1,
-  );
-  if (i === -1) return ".";
-  return i === 0 ? path.slice(0, 1) : path.slice(0, i);
-}
-
 /**
  * Appends an empty `[profile <name>]` (or `[default]`) section at the end of the file, leaving
  * every existing byte as it is (aws-vault rewrites the whole file through go-ini; we do not). The
- * file is re-read first so that edits made since it was loaded are kept, and replaced atomically
- * (temp file in the same directory + rename, same mode; a symlinked config is updated at its
- * target). Returns false if the section already exists.
+ * file is re-read first so that edits made since it was loaded are kept; callers hold the config
+ * lock (cmd/add.ts) so that parallel `add`s do not lose each other's sections. Returns false if
+ * the section already exists.
+ *
+ * Only a regular file is edited: a symlinked config (dotfiles repositories) is edited at its
+ * target, and anything else (the null device, a FIFO, a directory) is refused rather than replaced
+ * by a regular file. A read-only config is refused too: someone made it so on purpose. The file is
+ * replaced atomically with its mode and owner; when the owner cannot be kept (another user's file)
+ * or the directory is not writable, the section is appended in place instead.
  */
 export async function addProfileSection(file: AwsConfigFile, name: string): Promise<boolean> {
   if (file.hasProfile(name)) return false;
   const target = await realPath(file.path);
-  const current = await Deno.readFile(target);
-  const fresh = new AwsConfigFile(file.path, parseConfigBytes(file.path, current));
-  if (fresh.hasProfile(name)) {
-    file.replaceDocument(parseConfigBytes(file.path, current));
+  const info = await Deno.stat(target);
+  if (!info.isFile) {
+    throw new UserError(`${file.path} is ${fileKind(info)}, not a regular file; not changing it`);
+  }
+  await checkWritable(file.path, target, info);
+  const dir = dirname(target);
+  const base = target.slice(dir.length + 1);
+  removeStaleTempFiles(dir, configTempPattern(base));
+
+  const current = readConfigBytes(target);
+  const fresh = parseConfigBytes(file.path, current);
+  if (new AwsConfigFile(file.path, fresh).hasProfile(name)) {
+    file.replaceDocument(fresh);
     return false;
   }
 
@@ -249,9 +285,18 @@ export async function addProfileSection(file: AwsConfigFile, name: string): Prom
       } to ${file.path}: the name cannot be written as a section header`,
     );
   }
-  await atomicWrite(target, updated);
+  try {
+    await replaceConfig(target, info, updated, addition);
+  } catch (err) {
+    throw new UserError(`Error writing config file ${file.path}: ${(err as Error).message}`);
+  }
   file.replaceDocument(doc);
   return true;
+}
+
+/** The lock name `add` holds while it edits the config at `path`. */
+export async function configLockName(path: string): Promise<string> {
+  return `config:${await realPath(path)}`;
 }
 
 async function realPath(path: string): Promise<string> {
@@ -262,20 +307,63 @@ async function realPath(path: string): Promise<string> {
   }
 }
 
+/** Refuses a config without write permission bits, or one the OS will not let us open to write. */
+async function checkWritable(shown: string, target: string, info: Deno.FileInfo): Promise<void> {
+  if (info.mode !== null && (info.mode & 0o222) === 0) {
+    throw new UserError(
+      `${shown} is read-only (mode ${(info.mode & 0o777).toString(8).padStart(4, "0")}); ` +
+        "not changing it",
+    );
+  }
+  try {
+    (await Deno.open(target, { write: true })).close();
+  } catch (err) {
+    throw new UserError(`${shown} is not writable: ${(err as Error).message}`);
+  }
+}
+
+/** Our config temp files: `.<config name>.<8 hex>.tmp`. */
+function configTempPattern(base: string): RegExp {
+  return new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{8}\\.tmp$`);
+}
+
 /**
- * Writes `data` to a temp file next to `path`, gives it `path`'s mode, and renames it over `path`.
+ * Replaces the config with `data` atomically, keeping its mode and owner; appends `addition` in
+ * place when that cannot be done (the file belongs to someone else and we are not root, or its
+ * directory is not writable).
  */
-async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+async function replaceConfig(
+  path: string,
+  info: Deno.FileInfo,
+  data: Uint8Array,
+  addition: Uint8Array,
+): Promise<void> {
+  const uid = Deno.uid();
+  const sameOwner = info.uid === null || uid === null ||
+    (info.uid === uid && info.gid === Deno.gid());
+  if (!sameOwner && uid !== 0) return await appendInPlace(path, addition);
   const dir = dirname(path);
   const base = path.slice(dir.length + 1);
-  const mode = (await Deno.stat(path)).mode;
-  const tmp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    await Deno.writeFile(tmp, data, { createNew: true, mode: 0o600 });
-    if (mode !== null && Deno.build.os !== "windows") await Deno.chmod(tmp, mode & 0o7777);
-    await Deno.rename(tmp, path);
+    await writeFileAtomically(path, data, {
+      tempPath: `${dir}/.${base}.${randomHex(4)}.tmp`,
+      mode: info.mode ?? undefined,
+      owner: sameOwner ? undefined : { uid: info.uid!, gid: info.gid! },
+    });
   } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new UserError(`Error writing config file ${path}: ${(err as Error).message}`);
+    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+    await appendInPlace(path, addition);
   }
+}
+
+async function appendInPlace(path: string, addition: Uint8Array): Promise<void> {
+  const file = await Deno.open(path, { append: true });
+  try {
+    let written = 0;
+    while (written < addition.length) written += await file.write(addition.subarray(written));
+    await file.syncData();
+  } finally {
+    file.close();
+  }
+  syncDirectory(dirname(path));
 }

@@ -7,6 +7,7 @@ import type { Credentials, CredentialsProvider } from "../../lib/credentials.ts"
 import { UserError } from "../../lib/errors.ts";
 import type { ProfileConfig } from "../config/profile_config.ts";
 import { runShellCommand } from "../../lib/shell_process.ts";
+import { readRegularFileSync } from "../../lib/regular_file.ts";
 import {
   defaultRoleSessionName,
   durationSeconds,
@@ -14,6 +15,9 @@ import {
   logGenerated,
   newStsClient,
 } from "./sts_access.ts";
+
+/** The largest web_identity_token_file we read. */
+export const TOKEN_FILE_MAX_BYTES = 1024 * 1024;
 
 export class WebIdentityProvider implements CredentialsProvider {
   constructor(readonly profile: ProfileConfig, readonly env: Env) {}
@@ -37,7 +41,9 @@ export class WebIdentityProvider implements CredentialsProvider {
 export async function webIdentityToken(p: ProfileConfig): Promise<string> {
   if (p.webIdentityTokenFile !== "") {
     try {
-      return await Deno.readTextFile(p.webIdentityTokenFile);
+      // A token is a JWT of a few KB; a FIFO or a device here must not hang or flood us.
+      const bytes = readRegularFileSync(p.webIdentityTokenFile, { maxBytes: TOKEN_FILE_MAX_BYTES });
+      return new TextDecoder().decode(bytes);
     } catch (err) {
       throw new UserError(
         `unable to read file at ${p.webIdentityTokenFile}: ${(err as Error).message}`,
