@@ -8,7 +8,7 @@ import type { Keystore, KeystoreOptions } from "./keystore.ts";
 
 export interface BackendDefinition {
   name: string;
-  /** Cheap: looks at the OS, environment variables or PATH; never opens the store. */
+  /** Cheap: the OS, environment variables, PATH, a socket connect; never opens the store. */
   available(): boolean | Promise<boolean>;
   /** False: offered in `--backend` but never chosen as the default. */
   autoSelect?: boolean;
@@ -47,7 +47,7 @@ export const BACKENDS: BackendDefinition[] = [
       (await load<typeof import("./keychain.ts")>("keychain")).openKeychainKeystore(o),
   },
   {
-    // Linux desktops: a session bus exists and libsecret is installed (no D-Bus round trip).
+    // Linux desktops: libsecret is installed and the session bus socket accepts a connection.
     name: "secret-service",
     available: async () => (await load<SessionBus>("session_bus")).secretServiceAvailable(),
     open: async (o) =>
@@ -55,7 +55,7 @@ export const BACKENDS: BackendDefinition[] = [
         .openSecretServiceKeystore(o),
   },
   {
-    // A session bus exists and DISABLE_KWALLET != "1", as keyring decides.
+    // The session bus socket accepts a connection and DISABLE_KWALLET != "1", as keyring decides.
     name: "kwallet",
     available: async () => (await load<SessionBus>("session_bus")).kwalletAvailable(),
     open: async () => (await load<typeof import("./kwallet.ts")>("kwallet")).openKWalletKeystore(),

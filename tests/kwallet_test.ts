@@ -113,18 +113,21 @@ assert rc == 0, rc`,
   }
 });
 
-Deno.test("kwallet: availability follows the session bus and DISABLE_KWALLET", () => {
-  const bus = { DBUS_SESSION_BUS_ADDRESS: "unix:path=/run/user/1000/bus" };
-  assertEquals(kwalletAvailable((n) => (bus as Record<string, string>)[n]), true);
-  assertEquals(
-    kwalletAvailable((n) => ({ ...bus, DISABLE_KWALLET: "1" } as Record<string, string>)[n]),
-    false,
-  );
-  assertEquals(
-    kwalletAvailable((n) => ({ ...bus, DISABLE_KWALLET: "0" } as Record<string, string>)[n]),
-    true,
-  );
-  assertEquals(kwalletAvailable(() => undefined), false);
+Deno.test("kwallet: availability follows a reachable session bus and DISABLE_KWALLET", async () => {
+  const bus = await startSessionBus();
+  try {
+    const env = (extra: Record<string, string>) => (n: string) =>
+      ({ DBUS_SESSION_BUS_ADDRESS: bus.address, ...extra } as Record<string, string>)[n];
+    assertEquals(await kwalletAvailable(env({})), true);
+    assertEquals(await kwalletAvailable(env({ DISABLE_KWALLET: "1" })), false);
+    assertEquals(await kwalletAvailable(env({ DISABLE_KWALLET: "0" })), true);
+  } finally {
+    await bus.cleanup();
+  }
+  // The daemon is gone: its address no longer counts, as keyring's dbus.SessionBus() check.
+  const gone = (n: string) => n === "DBUS_SESSION_BUS_ADDRESS" ? bus.address : undefined;
+  assertEquals(await kwalletAvailable(gone), false);
+  assertEquals(await kwalletAvailable(() => undefined), false);
 });
 
 Deno.test("kwallet: no bus, no daemon and a hung daemon are fast one-line errors", async () => {
