@@ -252,6 +252,7 @@ Deno.test("migrate-backend: the fork's flags, messages and safety rules (file an
     );
     assertEquals(await file.keys(), ["a"]);
     const over = await cli([
+      "--debug",
       "migrate-backend",
       "--from=file",
       "--to=keyctl",
@@ -264,6 +265,9 @@ Deno.test("migrate-backend: the fork's flags, messages and safety rules (file an
     );
     assertStringIncludes(decoder.decode((await keyctl.get("a")).data), secretFor("a"));
     assertEquals(await file.keys(), []);
+    // --debug output exists but holds no secret (nor does stdout).
+    assertStringIncludes(over.stderr, "aws-vault v");
+    assertNoSecrets(over, ["a"]);
 
     // Unreadable source data stops the run before anything is written or deleted.
     await keyctl.set({
