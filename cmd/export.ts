@@ -49,6 +49,12 @@ export const CREDENTIAL_FLAGS: FlagSpec[] = [
     env: "AWS_VAULT_STDOUT",
     help: "Print the SSO link to the terminal without automatically opening the browser",
   },
+  {
+    name: "use-device-code",
+    kind: "bool",
+    env: "AWS_VAULT_SSO_USE_DEVICE_CODE",
+    help: "Use the SSO device code flow instead of the browser's authorization code flow",
+  },
 ];
 
 export const flags: FlagSpec[] = [
@@ -113,6 +119,7 @@ export function baseConfigFromFlags(
     mfaPromptMethod: promptMethod,
     duration: flags.duration("duration"),
     ssoUseStdout: flags.bool("stdout"),
+    ssoUseDeviceCode: flags.bool("use-device-code"),
   };
 }
 

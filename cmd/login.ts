@@ -60,6 +60,12 @@ export const flags: FlagSpec[] = [
     env: "AWS_VAULT_STDOUT",
     help: "Print login URL to stdout instead of opening in default browser",
   },
+  {
+    name: "use-device-code",
+    kind: "bool",
+    env: "AWS_VAULT_SSO_USE_DEVICE_CODE",
+    help: "Use the SSO device code flow instead of the browser's authorization code flow",
+  },
 ];
 
 export const args: ArgSpec[] = [

@@ -8,8 +8,14 @@
  * `Expiration` is the local time of creation + ExpiresIn, in the local zone offset (Go's
  * time.Now() marshalled as RFC 3339 with fractional seconds). Label
  * `aws-vault oidc token for <start url> (expires <RFC 3339>)`, description `aws-vault oidc token`.
+ *
+ * We add one top-level field, `ClientRegistration` (the OIDC client the refresh token belongs to:
+ * `{"ClientId","ClientSecret","ExpiresAt","Scopes","GrantTypes"}`), and fill `RefreshToken`.
+ * aws-vault v7 still reads the item: Go's encoding/json ignores fields that match no struct field
+ * (the name folds to neither `Token` nor `Expiration`), and `RefreshToken` is a `*string` in the
+ * SDK's CreateTokenOutput.
  */
-import { goJson, lookupFold } from "./go_json.ts";
+import { goJson, lookupFold, rfc3339Nano } from "./go_json.ts";
 import type { Item } from "./keystore.ts";
 import { oidcKey } from "./key_names.ts";
 
@@ -22,7 +28,24 @@ export interface OidcToken {
   refreshToken: string | null;
   tokenType: string;
   expiration: Date;
+  /** The client registration that can refresh this token (absent in aws-vault's items). */
+  registration?: OidcClientRegistration;
 }
+
+/** An SSO OIDC client (RegisterClient's answer and what was asked for). */
+export interface OidcClientRegistration {
+  clientId: string;
+  clientSecret: string;
+  /** When the client secret expires (clientSecretExpiresAt). */
+  expiresAt: Date;
+  /** The scopes registered; empty when unknown or none. */
+  scopes: string[];
+  /** The grant types registered; empty for a device-code client (RegisterClient's default). */
+  grantTypes: string[];
+}
+
+/** The top-level field we add to aws-vault's item. */
+const REGISTRATION_FIELD = "ClientRegistration";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -39,6 +62,17 @@ export function oidcTokenItem(startUrl: string, token: OidcToken): Item {
       ResultMetadata: {},
     },
     Expiration: goLocalTime(token.expiration, true),
+    ...(token.registration
+      ? {
+        [REGISTRATION_FIELD]: {
+          ClientId: token.registration.clientId,
+          ClientSecret: token.registration.clientSecret,
+          ExpiresAt: rfc3339Nano(token.registration.expiresAt),
+          Scopes: token.registration.scopes,
+          GrantTypes: token.registration.grantTypes,
+        },
+      }
+      : {}),
   });
   return {
     key: oidcKey(startUrl),
@@ -83,6 +117,33 @@ export function decodeOidcToken(data: Uint8Array, now = Date.now()): OidcToken {
     refreshToken: text("RefreshToken"),
     tokenType: text("TokenType") ?? "",
     expiration,
+    ...decodeRegistration(obj),
+  };
+}
+
+/** Our `ClientRegistration` field; a malformed one is ignored (the token stays usable). */
+function decodeRegistration(
+  obj: Record<string, unknown>,
+): { registration?: OidcClientRegistration } {
+  const reg = asObject(obj[REGISTRATION_FIELD]);
+  if (!reg) return {};
+  const expiresAt = typeof reg.ExpiresAt === "string" ? new Date(reg.ExpiresAt) : undefined;
+  const strings = (v: unknown) =>
+    Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
+  if (
+    typeof reg.ClientId !== "string" || reg.ClientId === "" ||
+    typeof reg.ClientSecret !== "string" || !expiresAt || Number.isNaN(expiresAt.getTime())
+  ) {
+    return {};
+  }
+  return {
+    registration: {
+      clientId: reg.ClientId,
+      clientSecret: reg.ClientSecret,
+      expiresAt,
+      scopes: strings(reg.Scopes),
+      grantTypes: strings(reg.GrantTypes),
+    },
   };
 }
 

@@ -74,3 +74,59 @@ Deno.test("goLocalTime: local offset as Go writes it (checked in other zones)", 
     assertEquals(new TextDecoder().decode(out.stdout).trim(), want, tz);
   }
 });
+
+Deno.test("oidcTokenItem: the refresh token and client registration, in a form aws-vault v7 still reads", () => {
+  const expiration = new Date(Date.UTC(2030, 0, 1, 8, 0, 0));
+  const registration = {
+    clientId: "cid",
+    clientSecret: "secret",
+    expiresAt: new Date(Date.UTC(2030, 2, 1)),
+    scopes: ["sso:account:access"],
+    grantTypes: ["authorization_code", "refresh_token"],
+  };
+  const item = oidcTokenItem(START_URL, {
+    accessToken: "tok",
+    expiresIn: 28800,
+    idToken: null,
+    refreshToken: "ref",
+    tokenType: "Bearer",
+    expiration,
+    registration,
+  });
+  const raw = JSON.parse(new TextDecoder().decode(item.data));
+  // aws-vault's struct, vault/oidctokenkeyring.go OIDCTokenData{Token *ssooidc.CreateTokenOutput;
+  // Expiration time.Time}: the fields it knows keep their Go types; ours is a top-level field
+  // whose name folds to none of them, so encoding/json skips it.
+  assertEquals(raw.Token, {
+    AccessToken: "tok",
+    ExpiresIn: 28800,
+    IdToken: null,
+    RefreshToken: "ref",
+    TokenType: "Bearer",
+    ResultMetadata: {},
+  });
+  assertEquals(raw.Expiration, goLocalTime(expiration, true));
+  assertEquals(Object.keys(raw), ["Token", "Expiration", "ClientRegistration"]);
+  for (const goField of ["token", "expiration"]) {
+    assertEquals(Object.keys(raw).filter((k) => k.toLowerCase() === goField).length, 1);
+  }
+  assertEquals(raw.ClientRegistration, {
+    ClientId: "cid",
+    ClientSecret: "secret",
+    ExpiresAt: "2030-03-01T00:00:00Z",
+    Scopes: ["sso:account:access"],
+    GrantTypes: ["authorization_code", "refresh_token"],
+  });
+  const back = decodeOidcToken(item.data, expiration.getTime() - 1000);
+  assertEquals(back.refreshToken, "ref");
+  assertEquals(back.registration, registration);
+
+  // An item aws-vault wrote (no registration) reads as before; a broken registration is ignored.
+  const legacy = new TextEncoder().encode(
+    `{"Token":{"AccessToken":"a","ExpiresIn":1,"IdToken":null,"RefreshToken":"r",` +
+      `"TokenType":"Bearer","ResultMetadata":{}},"Expiration":"2030-01-01T08:00:00Z",` +
+      `"ClientRegistration":{"ClientId":"x"}}`,
+  );
+  const old = decodeOidcToken(legacy);
+  assertEquals([old.refreshToken, old.registration], ["r", undefined]);
+});

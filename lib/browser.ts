@@ -10,6 +10,7 @@
  * portable way to hand a URL to the desktop's browser. Callers must not pass any other secret.
  */
 import { UserError } from "./errors.ts";
+import { findExecutable } from "./which.ts";
 
 /** The program and arguments that open `url` on `os`. */
 export interface BrowserCommand {
@@ -35,6 +36,27 @@ export function browserCommand(
       // linux, freebsd, netbsd, openbsd, solaris...: the freedesktop.org opener.
       return { command: "xdg-open", args: [url] };
   }
+}
+
+/**
+ * Why no browser can be opened on this machine for the user at the keyboard, or undefined when
+ * one can: an SSH session (the browser would open on the remote machine, and a loopback redirect
+ * could not reach us from the user's own one), or a Unix desktop-less session (no `DISPLAY` or
+ * `WAYLAND_DISPLAY`) or one without `xdg-open` on PATH. The SSO login falls back to the device
+ * code flow then, which works from any browser anywhere.
+ */
+export function browserUnavailableReason(
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+  os: typeof Deno.build.os = Deno.build.os,
+): string | undefined {
+  if (env("SSH_CONNECTION") || env("SSH_TTY")) return "this is an SSH session";
+  if (os === "darwin" || os === "windows") return undefined;
+  if (!env("DISPLAY") && !env("WAYLAND_DISPLAY")) {
+    return "neither DISPLAY nor WAYLAND_DISPLAY is set";
+  }
+  const { command } = browserCommand("", os, env);
+  if (!findExecutable(command, env)) return `${command} is not on PATH`;
+  return undefined;
 }
 
 /**

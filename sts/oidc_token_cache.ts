@@ -1,8 +1,9 @@
 /**
  * SSO OIDC access tokens cached in the keystore under `oidc:<start url>` (aws-vault's
- * OIDCTokenKeyring in vault/oidctokenkeyring.go): used while not expired (no minimum-TTL window);
- * an expired token is deleted when read. An unreadable item counts as a miss and is overwritten by
- * the next token.
+ * OIDCTokenKeyring in vault/oidctokenkeyring.go). An expired token is deleted when read, unless it
+ * carries a refresh token and a live client registration: that one is returned (expired) so that
+ * the SSO provider can refresh it. An unreadable item counts as a miss and is overwritten by the
+ * next token.
  */
 import { debug } from "../lib/log.ts";
 import { ItemNotFoundError, type Keystore } from "../keystore/keystore.ts";
@@ -12,7 +13,7 @@ import { decodeOidcToken, type OidcToken, oidcTokenItem } from "../keystore/oidc
 export class OidcTokenCache {
   constructor(readonly keystore: Keystore) {}
 
-  /** The unexpired token for `startUrl`, or undefined. */
+  /** The token for `startUrl` if it is unexpired or can be refreshed, or undefined. */
   async get(startUrl: string, now = Date.now()): Promise<OidcToken | undefined> {
     let data: Uint8Array;
     try {
@@ -30,12 +31,18 @@ export class OidcTokenCache {
       debug(`Ignoring the unreadable OIDC token for ${startUrl}: ${(err as Error).message}`);
       return undefined;
     }
-    if (token.expiration.getTime() <= now || token.accessToken === "") {
+    const expired = token.expiration.getTime() <= now || token.accessToken === "";
+    if (expired && !canRefresh(token, now)) {
       debug(`OIDC token for ${startUrl} expired, removing`);
       await this.remove(startUrl);
       return undefined;
     }
     return token;
+  }
+
+  /** Stores a token as it is (its expiration already set). */
+  async put(startUrl: string, token: OidcToken): Promise<void> {
+    await this.keystore.set(oidcTokenItem(startUrl, token));
   }
 
   /** Stores a token just issued for `expiresIn` seconds. */
@@ -59,4 +66,10 @@ export class OidcTokenCache {
       throw err;
     }
   }
+}
+
+/** Whether `token` has a refresh token and a client registration that has not expired. */
+export function canRefresh(token: OidcToken, now = Date.now()): boolean {
+  return !!token.refreshToken && !!token.registration &&
+    token.registration.expiresAt.getTime() > now;
 }

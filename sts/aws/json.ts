@@ -5,6 +5,7 @@
  * the body's `__type` or `code`, else (OAuth style, as SSO OIDC answers) its `error` turned into
  * the exception name; the message from `message`/`Message`, else `error_description`.
  */
+import { parseJsonObject } from "../../lib/json_object.ts";
 import { debug } from "../../lib/log.ts";
 import { AwsServiceError } from "./error.ts";
 import { fetchAnswer, type HttpAnswer, withOneRetry } from "./http.ts";
@@ -49,7 +50,7 @@ async function attempt(req: RestJsonRequest): Promise<Record<string, unknown>> {
   if (answer.status < 200 || answer.status >= 300) {
     throw restJsonError(req.errorOperation, answer);
   }
-  const parsed = parseObject(answer.text);
+  const parsed = parseJsonObject(answer.text);
   if (!parsed) {
     throw new AwsServiceError(
       "SerializationError",
@@ -64,7 +65,7 @@ async function attempt(req: RestJsonRequest): Promise<Record<string, unknown>> {
 
 /** The AwsServiceError for a non-2xx REST-JSON answer. */
 export function restJsonError(operation: string, answer: HttpAnswer): AwsServiceError {
-  const body = parseObject(answer.text) ?? {};
+  const body = parseJsonObject(answer.text) ?? {};
   const str = (name: string) => {
     const v = body[name];
     return typeof v === "string" ? v : "";
@@ -105,13 +106,4 @@ function oauthErrorName(error: string): string {
   if (error === "") return "";
   const camel = error.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
   return camel.endsWith("Exception") ? camel : `${camel}Exception`;
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(text);
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 /**
- * The SSO OIDC API (`sso-oidc`, IAM Identity Center's OAuth 2.0 device flow): RegisterClient,
- * StartDeviceAuthorization and CreateToken. REST-JSON, unsigned, at
+ * The SSO OIDC API (`sso-oidc`, IAM Identity Center's OAuth 2.0 server): RegisterClient,
+ * StartDeviceAuthorization, CreateToken (device code, authorization code with PKCE and refresh
+ * token grants) and the URL of the browser's `/authorize` page. REST-JSON, unsigned, at
  * `https://oidc.<sso_region>.amazonaws.com` unless an endpoint is configured
  * (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, `[services]` sso_oidc, endpoint_url).
  * Errors are AwsServiceError with AWS's exception names (AuthorizationPendingException, ...).
@@ -11,6 +12,8 @@ import type { EndpointProfile } from "./endpoints.ts";
 
 /** The device-code grant type of RFC 8628. */
 export const DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
+export const AUTHORIZATION_CODE_GRANT_TYPE = "authorization_code";
+export const REFRESH_TOKEN_GRANT_TYPE = "refresh_token";
 
 /** Options shared by the SSO clients. */
 export interface SsoClientOptions {
@@ -65,13 +68,24 @@ export class SsoOidcClient {
     }).url;
   }
 
-  async registerClient(
-    input: { clientName: string; clientType: string; scopes?: string[] },
-  ): Promise<RegisteredClient> {
+  async registerClient(input: {
+    clientName: string;
+    clientType: string;
+    scopes?: string[];
+    /** Authorization-code clients: `authorization_code`, `refresh_token`. */
+    grantTypes?: string[];
+    redirectUris?: string[];
+    /** The start URL the client is for (required with the authorization-code grant). */
+    issuerUrl?: string;
+  }): Promise<RegisteredClient> {
+    const nonEmpty = (name: string, v?: string[]) => v && v.length > 0 ? { [name]: v } : {};
     const out = await this.#call("RegisterClient", "/client/register", {
       clientName: input.clientName,
       clientType: input.clientType,
-      ...(input.scopes && input.scopes.length > 0 ? { scopes: input.scopes } : {}),
+      ...nonEmpty("scopes", input.scopes),
+      ...nonEmpty("grantTypes", input.grantTypes),
+      ...nonEmpty("redirectUris", input.redirectUris),
+      ...(input.issuerUrl ? { issuerUrl: input.issuerUrl } : {}),
     });
     return {
       clientId: str(out, "clientId"),
@@ -98,15 +112,23 @@ export class SsoOidcClient {
     };
   }
 
-  async createToken(
-    input: { clientId: string; clientSecret: string; grantType: string; deviceCode: string },
-  ): Promise<CreatedToken> {
-    const out = await this.#call("CreateToken", "/token", {
-      clientId: input.clientId,
-      clientSecret: input.clientSecret,
-      grantType: input.grantType,
-      deviceCode: input.deviceCode,
-    });
+  /**
+   * CreateToken with one grant: `deviceCode` (device code), `code` + `redirectUri` +
+   * `codeVerifier` (authorization code with PKCE, RFC 7636) or `refreshToken`.
+   */
+  async createToken(input: {
+    clientId: string;
+    clientSecret: string;
+    grantType: string;
+    deviceCode?: string;
+    code?: string;
+    redirectUri?: string;
+    codeVerifier?: string;
+    refreshToken?: string;
+  }): Promise<CreatedToken> {
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) if (v !== undefined) body[k] = v;
+    const out = await this.#call("CreateToken", "/token", body);
     return {
       accessToken: str(out, "accessToken"),
       tokenType: str(out, "tokenType"),
@@ -114,6 +136,31 @@ export class SsoOidcClient {
       idToken: typeof out.idToken === "string" ? out.idToken : null,
       refreshToken: typeof out.refreshToken === "string" ? out.refreshToken : null,
     };
+  }
+
+  /**
+   * The browser's authorization page (not an API operation: the AWS CLI builds it the same way,
+   * on the resolved OIDC endpoint). `scopes` are space-separated, and every value is
+   * percent-encoded (spaces as %20).
+   */
+  authorizeUrl(params: {
+    clientId: string;
+    redirectUri: string;
+    state: string;
+    codeChallenge: string;
+    scopes: string[];
+  }): string {
+    const query: Array<[string, string]> = [
+      ["response_type", "code"],
+      ["client_id", params.clientId],
+      ["redirect_uri", params.redirectUri],
+      ["state", params.state],
+      ["code_challenge", params.codeChallenge],
+      ["code_challenge_method", "S256"],
+      ["scopes", params.scopes.join(" ")],
+    ];
+    const text = query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+    return `${this.endpoint.replace(/\/+$/, "")}/authorize?${text}`;
   }
 
   #call(action: string, path: string, body: Record<string, unknown>) {

@@ -48,6 +48,8 @@ export interface ProfileConfig {
 
   /** --stdout: SSO prints the URL instead of opening a browser. */
   ssoUseStdout: boolean;
+  /** --use-device-code / AWS_VAULT_SSO_USE_DEVICE_CODE: SSO logs in with the device code flow. */
+  ssoUseDeviceCode: boolean;
 
   /** Endpoint configuration as the AWS SDKs define it (sts/endpoints.ts resolves it). */
   endpointUrl: string;
@@ -69,6 +71,7 @@ export interface ProfileBaseConfig {
   /** --duration in ms; 0 when not given. */
   duration: number;
   ssoUseStdout: boolean;
+  ssoUseDeviceCode: boolean;
 }
 
 /** A base config with nothing given on the command line (clear, rotate, tests). */
@@ -79,6 +82,7 @@ export function emptyBaseConfig(overrides: Partial<ProfileBaseConfig> = {}): Pro
     mfaPromptMethod: "",
     duration: 0,
     ssoUseStdout: false,
+    ssoUseDeviceCode: false,
     ...overrides,
   };
 }

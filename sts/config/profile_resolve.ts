@@ -114,6 +114,7 @@ function newDraft(name: string, base: ProfileBaseConfig): Draft {
     chainedGetSessionTokenDuration: 0,
     getFederationTokenDuration: base.duration,
     ssoUseStdout: base.ssoUseStdout,
+    ssoUseDeviceCode: base.ssoUseDeviceCode,
     endpointUrl: "",
     serviceEndpointUrls: {},
     ignoreConfiguredEndpointUrls: false,

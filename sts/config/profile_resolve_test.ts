@@ -11,6 +11,7 @@ const BASE: ProfileBaseConfig = {
   mfaPromptMethod: "",
   duration: 0,
   ssoUseStdout: false,
+  ssoUseDeviceCode: false,
 };
 const NO_ENV = () => undefined;
 

@@ -1,42 +1,58 @@
 /**
  * SSO (IAM Identity Center) role credentials, as aws-vault v7's SSORoleCredentialsProvider
- * (aws-vault's vault/ssorolecredentialsprovider.go): an OIDC access token (cached under
- * `oidc:<start url>`, else a new one from the device authorization flow), then
- * sso:GetRoleCredentials for sso_account_id / sso_role_name. A 401 with a cached token deletes it
- * and runs the flow once more.
+ * (aws-vault's vault/ssorolecredentialsprovider.go): an OIDC access token, then
+ * sso:GetRoleCredentials for sso_account_id / sso_role_name. A 401 for a stored token makes one
+ * more attempt with a refreshed or new token.
  *
- * Differences from aws-vault, on purpose:
- * - SlowDownException adds 5 s to the poll interval and polling goes on (aws-vault returns it as
- *   an error); polling stops at the device code's expiry (`expiresIn`).
- * - The device flow runs under a cross-process lock per start URL and the token cache is read
- *   again inside it, so parallel invocations open one browser tab (aws-vault #1275, fork #337).
- * - `sso_registration_scopes` is sent to RegisterClient (as the fork does). Refresh tokens are
- *   not used and not stored.
+ * Where the access token comes from, in order (the AWS CLI v2's rules, botocore tokens.py
+ * SSOTokenProvider and utils.py SSOTokenFetcher/SSOTokenFetcherAuth):
+ * 1. the keystore item `oidc:<start url>` or the AWS CLI's cache file (sts/sso_cli_cache.ts),
+ *    whichever lasts longer, while it has 15 minutes left (botocore's refresh window), or until
+ *    it expires when it cannot be refreshed;
+ * 2. a refresh (CreateToken with `refresh_token`) with the refresh token and client registration
+ *    stored with it; the rotated refresh token is stored at once;
+ * 3. a login, only when there is nothing to refresh or the refresh was refused: the authorization
+ *    code flow with PKCE (sts/sso_auth_code.ts) for `sso-session` profiles where a browser can be
+ *    opened, else the device code flow (sts/sso_device_code.ts). A live client registration of
+ *    the same kind and scopes is reused.
+ * Steps 2 and 3 run under a cross-process lock per start URL, with the stores read again inside
+ * it, so parallel invocations make one refresh or open one browser tab (aws-vault #1275, fork
+ * #337). New tokens go to the keystore, and to the AWS CLI's cache file when that exists (or
+ * AWS_VAULT_SSO_SHARED_CACHE=true), so `aws` and the SDKs keep working without `aws sso login`.
+ *
+ * `sso_registration_scopes` is sent to RegisterClient (as the fork does); `sso-session` profiles
+ * default to `sso:account:access` (as the AWS CLI), which makes AWS issue refresh tokens.
  */
 import type { CredentialsProvider } from "../../lib/credentials.ts";
 import { UserError } from "../../lib/errors.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { debug, maskKey } from "../../lib/log.ts";
 import { oidcKey } from "../../keystore/key_names.ts";
-import type { OidcToken } from "../../keystore/oidc_token_item.ts";
+import type { OidcClientRegistration, OidcToken } from "../../keystore/oidc_token_item.ts";
 import { goLocalTime } from "../../keystore/oidc_token_item.ts";
 import { type LockOptions, withLock } from "../lock.ts";
-import type { OidcTokenCache } from "../oidc_token_cache.ts";
+import { canRefresh, type OidcTokenCache } from "../oidc_token_cache.ts";
 import type { ProfileConfig } from "../config/profile_config.ts";
 import type { FetchedCredentials } from "../session_cache.ts";
-import type { CreatedToken, SsoClientOptions } from "../aws/sso_oidc_client.ts";
+import type { SsoClientOptions, SsoOidcClient } from "../aws/sso_oidc_client.ts";
+import type { LoginResult } from "../sso_auth_code.ts";
 import type { Env } from "./sts_access.ts";
 
-/** RFC 8628 defaults: the poll interval when none is given, and the slow_down increment. */
-const DEFAULT_INTERVAL_MS = 5_000;
-const SLOW_DOWN_INCREMENT_MS = 5_000;
-/** When StartDeviceAuthorization gives no expiresIn (AWS gives 600 s). */
-const DEFAULT_DEVICE_CODE_LIFETIME_S = 600;
 /**
- * How long a second process waits for one that runs the device flow: longer than a device
- * code lives, so the waiter normally finds the new token instead of opening its own tab.
+ * How long a second process waits for one that runs a login: longer than a device code lives,
+ * so the waiter normally finds the new token instead of opening its own tab.
  */
 export const SSO_LOCK_TIMEOUT_MS = 15 * 60_000;
+/** botocore tokens.py SSOTokenProvider._REFRESH_WINDOW: refresh with less than this left. */
+export const REFRESH_WINDOW_MS = 15 * 60_000;
+/** The AWS CLI's default scope for sso-session profiles (SSOTokenFetcherAuth). */
+export const SSO_SESSION_DEFAULT_SCOPES = ["sso:account:access"];
+/** A registration is reused only with this much left (the AWS CLI's expiry window). */
+const REGISTRATION_MIN_TTL_MS = 15 * 60_000;
+
+const STDOUT_PROMPT = "Open the SSO authorization page in a browser (use Ctrl-C to abort)\n";
+const BROWSER_PROMPT =
+  "Opening the SSO authorization page in your default browser (use Ctrl-C to abort)\n";
 
 /** What the provider needs besides the profile; the I/O hooks are for tests. */
 export interface SsoProviderOptions {
@@ -53,11 +69,21 @@ export interface SsoProviderOptions {
   now?: () => number;
   /** Client settings for tests (explicit endpoint, short retry delay). */
   client?: Partial<SsoClientOptions>;
+  /** The AWS CLI's SSO cache directory (default `~/.aws/sso/cache`; null: not used). */
+  cliCacheDir?: string | null;
+  /** How long the authorization code flow waits for the browser (default 10 minutes). */
+  callbackTimeoutMs?: number;
+}
+
+/** A stored token and where it came from. */
+interface StoredToken extends OidcToken {
+  source: "keystore" | "aws-cli";
 }
 
 interface TokenLookup {
-  token: { accessToken: string };
-  cached: boolean;
+  token: OidcToken;
+  /** It came from a store (so a 401 means it went stale), rather than just issued. */
+  stored: boolean;
 }
 
 export class SsoRoleCredentialsProvider implements CredentialsProvider {
@@ -74,12 +100,13 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
         `profile ${p.name}: ${missing.join(" and ")} must be set to use sso_start_url`,
       );
     }
-    return await this.#roleCredentials(true);
+    return await this.#roleCredentials();
   }
 
-  async #roleCredentials(retryOn401: boolean): Promise<FetchedCredentials> {
+  /** `refused`: an access token the portal answered 401 for, not to be used again. */
+  async #roleCredentials(refused?: string): Promise<FetchedCredentials> {
     const p = this.profile;
-    const { token, cached } = await this.#oidcToken();
+    const { token, stored } = await this.#oidcToken(refused);
     // Loaded only when a call is made: `credential_process` start-up does not pay for them.
     const [{ SsoClient }, { AwsServiceError }] = await Promise.all([
       import("../aws/sso_client.ts"),
@@ -94,13 +121,11 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
         roleName: p.ssoRoleName,
       });
     } catch (err) {
-      const cache = this.options.tokenCache;
       if (
-        retryOn401 && cached && cache && err instanceof AwsServiceError && err.statusCode === 401
+        refused === undefined && stored && err instanceof AwsServiceError && err.statusCode === 401
       ) {
-        debug(`The cached OIDC token for ${p.ssoStartUrl} was refused (${err.code}), removing`);
-        await cache.remove(p.ssoStartUrl);
-        return await this.#roleCredentials(false);
+        debug(`The stored OIDC token for ${p.ssoStartUrl} was refused (${err.code})`);
+        return await this.#roleCredentials(token.accessToken);
       }
       throw err;
     }
@@ -121,102 +146,265 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     };
   }
 
-  /** A cached token, else a new one from the device flow (one flow at a time per start URL). */
-  async #oidcToken(): Promise<TokenLookup> {
+  /** A stored token, else a refreshed one, else a new login (one at a time per start URL). */
+  async #oidcToken(refused?: string): Promise<TokenLookup> {
     const cache = this.options.tokenCache;
     const startUrl = this.profile.ssoStartUrl;
-    if (!cache) return { token: await this.#newToken(), cached: false };
-    const hit = await cache.get(startUrl);
-    if (hit) return { token: hit, cached: true };
+    if (!cache) return { token: this.#issued(await this.#login([])), stored: false };
+    const now = this.options.now ?? Date.now;
+    const ready = this.#ready(await this.#storedTokens(), refused, now());
+    if (ready) return { token: ready, stored: true };
     return await withLock(oidcKey(startUrl), async () => {
-      // Another process may have finished a device flow while we waited for the lock.
-      const again = await cache.get(startUrl);
-      if (again) return { token: again, cached: true };
-      const created = await this.#newToken();
-      try {
-        await cache.set(startUrl, tokenToStore(created));
-      } catch (err) {
-        // The token is good for this run; the next run only has to log in again.
-        debug(`Could not cache the OIDC token for ${startUrl}: ${(err as Error).message}`);
+      // Another process may have refreshed or logged in while we waited for the lock.
+      const tokens = await this.#storedTokens();
+      const again = this.#ready(tokens, refused, now());
+      if (again) return { token: again, stored: true };
+      for (const candidate of tokens.filter((t) => canRefresh(t, now()))) {
+        const refreshed = await this.#refresh(candidate);
+        if (refreshed) {
+          await this.#save(refreshed);
+          return { token: refreshed, stored: false };
+        }
       }
-      return { token: created, cached: false };
+      // Refused, or nothing to refresh: a token with time left is still used, as botocore does.
+      const usable = best(tokens, refused, now());
+      if (usable) return { token: usable, stored: true };
+      const token = this.#issued(await this.#login(tokens));
+      await this.#save(token);
+      return { token, stored: false };
     }, { timeoutMs: SSO_LOCK_TIMEOUT_MS, env: this.options.env, ...this.options.lock });
   }
 
-  /** The device authorization flow: register, authorize, show the URL, poll CreateToken. */
-  async #newToken(): Promise<CreatedToken> {
-    const p = this.profile;
-    const [{ SsoOidcClient, DEVICE_CODE_GRANT_TYPE }, { AwsServiceError }] = await Promise.all([
-      import("../aws/sso_oidc_client.ts"),
-      import("../aws/error.ts"),
-    ]);
-    const oidc = new SsoOidcClient(this.#clientOptions());
-    const scopes = p.ssoRegistrationScopes.split(",").map((s) => s.trim()).filter((s) => s);
-    const client = await oidc.registerClient({
-      clientName: "aws-vault",
-      clientType: "public",
-      scopes,
-    });
-    debug(
-      `Created new OIDC client (expires at: ${
-        client.clientSecretExpiresAt
-          ? goLocalTime(new Date(client.clientSecretExpiresAt * 1000), false)
-          : "unknown"
-      })`,
-    );
-    const device = await oidc.startDeviceAuthorization({
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      startUrl: p.ssoStartUrl,
-    });
-    debug(`Created OIDC device code for ${p.ssoStartUrl} (expires in: ${device.expiresIn}s)`);
-    await this.#showVerificationPage(device.verificationUriComplete);
+  /** The longest-lived stored token if it needs no refresh yet. */
+  #ready(tokens: StoredToken[], refused: string | undefined, now: number): OidcToken | undefined {
+    const t = best(tokens, refused, now);
+    if (!t) return undefined;
+    const left = t.expiration.getTime() - now;
+    return left >= REFRESH_WINDOW_MS || !canRefresh(t, now) ? t : undefined;
+  }
 
-    const lifetime = device.expiresIn > 0 ? device.expiresIn : DEFAULT_DEVICE_CODE_LIFETIME_S;
-    const now = this.options.now ?? Date.now;
-    const deadline = now() + lifetime * 1000;
-    let interval = device.interval > 0 ? device.interval * 1000 : DEFAULT_INTERVAL_MS;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-    for (;;) {
-      try {
-        const token = await oidc.createToken({
-          clientId: client.clientId,
-          clientSecret: client.clientSecret,
-          grantType: DEVICE_CODE_GRANT_TYPE,
-          deviceCode: device.deviceCode,
-        });
-        debug(
-          `Created new OIDC access token for ${p.ssoStartUrl} (expires in: ${token.expiresIn}s)`,
-        );
-        return token;
-      } catch (err) {
-        if (!(err instanceof AwsServiceError)) throw err;
-        if (err.code === "SlowDownException") {
-          interval += SLOW_DOWN_INCREMENT_MS;
-          debug(`SSO OIDC asked to slow down; polling every ${interval / 1000}s`);
-        } else if (err.code !== "AuthorizationPendingException") {
-          throw err;
-        }
-      }
-      if (now() + interval >= deadline) {
-        throw new UserError(
-          `the SSO authorization for ${p.ssoStartUrl} was not approved within ${lifetime}s`,
-        );
-      }
-      await sleep(interval);
+  /** The keystore's token and the AWS CLI's, longest-lived first. */
+  async #storedTokens(): Promise<StoredToken[]> {
+    const [own, cli] = await Promise.all([
+      this.options.tokenCache!.get(this.profile.ssoStartUrl),
+      this.#cliToken(),
+    ]);
+    const tokens: StoredToken[] = [];
+    if (own) tokens.push({ ...own, source: "keystore" });
+    if (cli) tokens.push(cli);
+    return tokens.sort((a, b) => b.expiration.getTime() - a.expiration.getTime());
+  }
+
+  async #cliCachePath(): Promise<string | undefined> {
+    const { ssoCliCacheDir, ssoCliCacheFile } = await import("../sso_cli_cache.ts");
+    const dir = this.options.cliCacheDir === undefined
+      ? ssoCliCacheDir(this.options.env)
+      : this.options.cliCacheDir;
+    if (!dir) return undefined;
+    const p = this.profile;
+    return await ssoCliCacheFile(dir, { ssoSession: p.ssoSession, startUrl: p.ssoStartUrl });
+  }
+
+  /** The AWS CLI's cached token for this sso-session (or legacy start URL), if it is ours. */
+  async #cliToken(): Promise<StoredToken | undefined> {
+    const path = await this.#cliCachePath();
+    if (!path) return undefined;
+    const { readSsoCliToken } = await import("../sso_cli_cache.ts");
+    const t = await readSsoCliToken(path);
+    if (!t) return undefined;
+    if (t.startUrl !== "" && t.startUrl !== this.profile.ssoStartUrl) {
+      debug(`Ignoring the AWS CLI's SSO cache ${path}: it is for another start URL`);
+      return undefined;
     }
+    debug(`Found the AWS CLI's SSO token in ${path}`);
+    return {
+      source: "aws-cli",
+      accessToken: t.accessToken,
+      expiresIn: Math.trunc((t.expiresAt.getTime() - Date.now()) / 1000),
+      idToken: null,
+      refreshToken: t.refreshToken ?? null,
+      tokenType: "Bearer",
+      expiration: t.expiresAt,
+      ...(t.clientId && t.clientSecret && t.registrationExpiresAt
+        ? {
+          registration: {
+            clientId: t.clientId,
+            clientSecret: t.clientSecret,
+            expiresAt: t.registrationExpiresAt,
+            scopes: [],
+            grantTypes: [],
+          },
+        }
+        : {}),
+    };
+  }
+
+  /** CreateToken with the refresh token; undefined when the refresh is refused (4xx). */
+  async #refresh(t: StoredToken): Promise<OidcToken | undefined> {
+    const [{ AwsServiceError }, oidc] = await Promise.all([
+      import("../aws/error.ts"),
+      this.#oidcClient(),
+    ]);
+    const registration = t.registration!;
+    try {
+      const created = await oidc.createToken({
+        clientId: registration.clientId,
+        clientSecret: registration.clientSecret,
+        grantType: "refresh_token",
+        refreshToken: t.refreshToken!,
+      });
+      debug(
+        `Refreshed the OIDC access token for ${this.profile.ssoStartUrl} (from the ${
+          t.source === "aws-cli" ? "AWS CLI's cache" : "keystore"
+        }, expires in: ${created.expiresIn}s)`,
+      );
+      return this.#issued({
+        // AWS rotates refresh tokens; when it does not, the old one stays valid.
+        token: { ...created, refreshToken: created.refreshToken ?? t.refreshToken },
+        registration,
+      });
+    } catch (err) {
+      if (err instanceof AwsServiceError && err.statusCode >= 400 && err.statusCode < 500) {
+        debug(
+          `The refresh of the OIDC token for ${this.profile.ssoStartUrl} was refused (${err.code})`,
+        );
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** A token as stored: expiry from now, the registration kept with it. */
+  #issued(result: LoginResult): OidcToken {
+    const { token, registration } = result;
+    const now = (this.options.now ?? Date.now)();
+    return {
+      accessToken: token.accessToken,
+      expiresIn: token.expiresIn,
+      idToken: token.idToken,
+      refreshToken: token.refreshToken,
+      tokenType: token.tokenType || "Bearer",
+      expiration: new Date(now + token.expiresIn * 1000),
+      registration,
+    };
+  }
+
+  /** Stores a new token in the keystore and, when it exists or is asked for, the AWS CLI cache. */
+  async #save(token: OidcToken): Promise<void> {
+    const startUrl = this.profile.ssoStartUrl;
+    try {
+      await this.options.tokenCache!.put(startUrl, token);
+    } catch (err) {
+      // The token is good for this run; the next run only has to log in again.
+      debug(`Could not cache the OIDC token for ${startUrl}: ${(err as Error).message}`);
+    }
+    const path = await this.#cliCachePath();
+    if (!path) return;
+    const { ssoCliTokenExists, writeSsoCliToken } = await import("../sso_cli_cache.ts");
+    const shared = /^true$/i.test(this.options.env("AWS_VAULT_SSO_SHARED_CACHE") ?? "");
+    if (!shared && !(await ssoCliTokenExists(path))) return;
+    const reg = token.registration;
+    try {
+      await writeSsoCliToken(path, {
+        startUrl,
+        region: this.profile.ssoRegion,
+        accessToken: token.accessToken,
+        expiresAt: token.expiration,
+        ...(token.refreshToken && reg
+          ? {
+            refreshToken: token.refreshToken,
+            clientId: reg.clientId,
+            clientSecret: reg.clientSecret,
+            registrationExpiresAt: reg.expiresAt,
+          }
+          : {}),
+      });
+      debug(`Updated the AWS CLI's SSO cache ${path}`);
+    } catch (err) {
+      debug(`Could not update the AWS CLI's SSO cache ${path}: ${(err as Error).message}`);
+    }
+  }
+
+  /** A new token from the browser: the authorization code flow or the device code flow. */
+  async #login(stored: StoredToken[]): Promise<LoginResult> {
+    const p = this.profile;
+    const oidc = await this.#oidcClient();
+    const scopes = this.#scopes();
+    const deviceReason = await this.#deviceCodeReason();
+    const authCode = deviceReason === undefined;
+    const now = (this.options.now ?? Date.now)();
+    // Only our own registrations: the AWS CLI's file does not say how its client was registered.
+    const registration = stored.filter((t) => t.source === "keystore")
+      .map((t) => t.registration)
+      .find((r): r is OidcClientRegistration =>
+        !!r && r.expiresAt.getTime() - now > REGISTRATION_MIN_TTL_MS &&
+        sameSet(r.scopes, scopes) && r.grantTypes.includes("authorization_code") === authCode
+      );
+    if (registration) debug(`Reusing the OIDC client registered for ${p.ssoStartUrl}`);
+    const common = {
+      oidc,
+      startUrl: p.ssoStartUrl,
+      scopes,
+      registration,
+      show: (url: string) => this.#showVerificationPage(url),
+    };
+    let result: LoginResult;
+    if (authCode) {
+      debug(`Logging in to ${p.ssoStartUrl} with the authorization code flow (PKCE)`);
+      const { authorizationCodeLogin } = await import("../sso_auth_code.ts");
+      result = await authorizationCodeLogin({
+        ...common,
+        timeoutMs: this.options.callbackTimeoutMs,
+      });
+    } else {
+      debug(`Logging in to ${p.ssoStartUrl} with the device code flow: ${deviceReason}`);
+      const { deviceCodeLogin } = await import("../sso_device_code.ts");
+      result = await deviceCodeLogin({
+        ...common,
+        sleep: this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))),
+        now: this.options.now ?? Date.now,
+      });
+    }
+    debug(
+      `Created new OIDC access token for ${p.ssoStartUrl} (expires in: ${result.token.expiresIn}s)`,
+    );
+    return result;
+  }
+
+  /** Why the device code flow is used, or undefined for the authorization code flow. */
+  async #deviceCodeReason(): Promise<string | undefined> {
+    const p = this.profile;
+    // The AWS CLI uses the authorization code flow for sso-session profiles only.
+    if (p.ssoSession === "") return "the profile has no sso_session";
+    if (
+      p.ssoUseDeviceCode ||
+      /^(1|true|yes)$/i.test(this.options.env("AWS_VAULT_SSO_USE_DEVICE_CODE") ?? "")
+    ) {
+      return "asked for with --use-device-code or AWS_VAULT_SSO_USE_DEVICE_CODE";
+    }
+    const { browserUnavailableReason } = await import("../../lib/browser.ts");
+    return browserUnavailableReason(this.options.env);
+  }
+
+  #scopes(): string[] {
+    const p = this.profile;
+    const scopes = p.ssoRegistrationScopes.split(",").map((s) => s.trim()).filter((s) => s);
+    return scopes.length === 0 && p.ssoSession !== "" ? [...SSO_SESSION_DEFAULT_SCOPES] : scopes;
+  }
+
+  async #oidcClient(): Promise<SsoOidcClient> {
+    const { SsoOidcClient } = await import("../aws/sso_oidc_client.ts");
+    return new SsoOidcClient(this.#clientOptions());
   }
 
   async #showVerificationPage(url: string): Promise<void> {
     const notify = this.options.notify ?? writeStderr;
     if (this.profile.ssoUseStdout) {
-      notify(`Open the SSO authorization page in a browser (use Ctrl-C to abort)\n${url}\n`);
+      notify(`${STDOUT_PROMPT}${url}\n`);
       return;
     }
     debug("Opening SSO authorization page in browser");
-    notify(
-      `Opening the SSO authorization page in your default browser (use Ctrl-C to abort)\n${url}\n`,
-    );
+    notify(`${BROWSER_PROMPT}${url}\n`);
     try {
       if (this.options.openBrowser) await this.options.openBrowser(url);
       else await (await import("../../lib/browser.ts")).openBrowser(url);
@@ -230,15 +418,15 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
   }
 }
 
-/** What is cached of a new token: refresh tokens are never used, so they are not kept. */
-function tokenToStore(created: CreatedToken): Omit<OidcToken, "expiration"> {
-  return {
-    accessToken: created.accessToken,
-    expiresIn: created.expiresIn,
-    idToken: created.idToken,
-    refreshToken: null,
-    tokenType: created.tokenType || "Bearer",
-  };
+/** The longest-lived token that has not expired and was not refused. */
+function best(tokens: StoredToken[], refused: string | undefined, now: number) {
+  return tokens.find((t) =>
+    t.accessToken !== "" && t.accessToken !== refused && t.expiration.getTime() > now
+  );
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 function writeStderr(text: string): void {

@@ -2,12 +2,7 @@
  * The SSO provider against the fake AWS with a real file keystore: the device flow and its
  * messages, the OIDC token cache, slow_down, expiry, the 401 retry and the device-flow lock.
  */
-import {
-  assertEquals,
-  assertMatch,
-  assertRejects,
-  assertStringIncludes,
-} from "../../tests/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../tests/assert.ts";
 import { fileKeystore } from "../../tests/engine_fixtures.ts";
 import { type FakeAws, startFakeAws } from "../../tests/fake_aws/server.ts";
 import { testProfile } from "../../tests/fake_aws/test_profile.ts";
@@ -200,7 +195,7 @@ Deno.test("SSO provider: ExpiredTokenException and other errors end the flow; so
   assertEquals(s.fake.callCount("CreateToken"), 1 + 3); // at 0 s, 1 s and 2 s
 });
 
-Deno.test("SSO provider: a 401 with a cached token deletes it and runs the flow once more", async () => {
+Deno.test("SSO provider: a 401 with a cached token runs the flow once more, reusing the client", async () => {
   await using s = await setup();
   await s.provider().retrieve();
   const first = [...s.fake.sso.tokens.keys()][0];
@@ -209,7 +204,6 @@ Deno.test("SSO provider: a 401 with a cached token deletes it and runs the flow 
   await s.provider().retrieve();
   assertEquals(s.fake.calls.map((c) => `${c.action}:${c.status}`), [
     "GetRoleCredentials:401",
-    "RegisterClient:200",
     "StartDeviceAuthorization:200",
     "CreateToken:400",
     "CreateToken:200",
@@ -252,12 +246,19 @@ Deno.test("SSO provider: an expired cached token is deleted on read and a new fl
   assertEquals(token.accessToken, [...s.fake.sso.tokens.keys()][0]);
 });
 
-Deno.test("SSO provider: sso_registration_scopes are registered; the refresh token is not stored", async () => {
+Deno.test("SSO provider: sso_registration_scopes are registered; refresh token and client stored", async () => {
   await using s = await setup();
   await s.provider({ ssoRegistrationScopes: "sso:account:access, openid" }).retrieve();
-  assertEquals(s.fake.callsTo("RegisterClient")[0].params.scopes, "sso:account:access,openid");
-  const raw = new TextDecoder().decode((await s.keystore.get(oidcKey(START_URL))).data);
-  assertStringIncludes(raw, `"RefreshToken":null`);
+  const register = s.fake.callsTo("RegisterClient")[0].params;
+  assertEquals(register.scopes, "sso:account:access,openid");
+  const raw = JSON.parse(new TextDecoder().decode((await s.keystore.get(oidcKey(START_URL))).data));
+  const issued = [...s.fake.sso.refreshTokens.values()][0];
+  assertEquals(raw.Token.RefreshToken, issued.refreshToken);
+  const client = s.fake.sso.clients.get(issued.clientId)!;
+  assertEquals(raw.ClientRegistration.ClientId, client.clientId);
+  assertEquals(raw.ClientRegistration.ClientSecret, client.clientSecret);
+  assertEquals(raw.ClientRegistration.Scopes, ["sso:account:access", "openid"]);
+  assertEquals(raw.ClientRegistration.GrantTypes, []);
 });
 
 Deno.test("SSO provider: without a cache (rotate) nothing is stored", async () => {

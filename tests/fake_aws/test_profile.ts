@@ -31,6 +31,7 @@ export function testProfile(overrides: Partial<ProfileConfig> = {}): ProfileConf
     chainedGetSessionTokenDuration: 28_800_000,
     getFederationTokenDuration: 3_600_000,
     ssoUseStdout: false,
+    ssoUseDeviceCode: false,
     endpointUrl: "",
     serviceEndpointUrls: {},
     ignoreConfiguredEndpointUrls: false,
