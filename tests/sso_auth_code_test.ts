@@ -344,3 +344,37 @@ Deno.test("sso auth code: the JavaScript SDK v3 (fromSSO) uses the token we wrot
     true,
   );
 });
+
+Deno.test("sso auth code: --debug shows no refresh token, client secret, code or verifier", async () => {
+  await using s = await setup();
+  const login = await s.run(exportJson("corp-admin", "--debug"));
+  assertEquals(login.code, 0, login.stderr);
+  await expireStoredToken(s);
+  const refresh = await s.run(exportJson("corp-ro", "--debug"));
+  assertEquals(refresh.code, 0, refresh.stderr);
+  assertStringIncludes(login.stderr, "with the authorization code flow (PKCE)");
+  assertStringIncludes(refresh.stderr, "Refreshed the OIDC access token");
+  const secrets = [
+    ...s.fake.sso.tokens.keys(),
+    ...s.fake.sso.refreshTokens.keys(),
+    ...[...s.fake.sso.clients.values()].map((c) => c.clientSecret),
+    ...s.fake.sso.authorizations.keys(),
+    ...s.fake.callsTo("CreateToken").map((c) => c.params.codeVerifier).filter((v) => v),
+  ];
+  assert(secrets.length >= 6);
+  for (const secret of secrets) {
+    assert(!login.stderr.includes(secret) && !refresh.stderr.includes(secret), "secret in --debug");
+  }
+});
+
+Deno.test("sso auth code: clear removes our token and leaves the AWS CLI's file alone", async () => {
+  await using s = await setup();
+  const path = await s.cacheFile("corp");
+  await writeCache(path, awsCliLogin(s.fake, Date.now() - 60_000));
+  assertEquals((await s.run(exportJson("corp-admin"))).code, 0);
+  const file = await Deno.readTextFile(path);
+  const clear = await s.run(["clear", "corp-admin"]);
+  assertEquals(clear.code, 0, clear.stderr);
+  assertEquals(await s.keystore.keys(), []);
+  assertEquals(await Deno.readTextFile(path), file);
+});
