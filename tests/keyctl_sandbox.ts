@@ -7,6 +7,11 @@
  * `keyctl session <name>` (that keyring becomes its session keyring) with
  * `AWS_VAULT_KEYCTL_SCOPE=session`, so it creates and uses `<sandbox>/aws-vault`, the layout it
  * creates below `@u` for users. The test process reaches the same keys through its user keyring.
+ *
+ * Caveat for developer machines: keyctl searches nest, so a real `aws-vault --backend=keyctl`
+ * whose own `@u/aws-vault` does not exist yet could find a sandbox's while a test runs. (Linking
+ * the sandbox into the session keyring instead does not work where that is the shared user-session
+ * keyring: other processes do not possess what is linked there.)
  */
 import { openKeyctlKeystoreIn } from "../keystore/keyctl.ts";
 import type { Keystore } from "../keystore/keystore.ts";
