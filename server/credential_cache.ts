@@ -27,6 +27,11 @@ export interface CredentialCacheOptions {
   now?: () => number;
   /** Called once, after the first successful retrieval (the servers forbid MFA prompts then). */
   onFirstSuccess?: () => void | Promise<void>;
+  /**
+   * How long a failure with nothing to fall back on is answered from memory instead of calling
+   * the provider again (a negative cache); 0 (the default) remembers nothing.
+   */
+  failureTtlMs?: number;
 }
 
 /** A refreshing, single-flight cache over a CredentialsProvider. */
@@ -39,12 +44,15 @@ export class CredentialCache implements CredentialsProvider {
   #refreshAt = 0;
   #inflight?: Promise<Credentials>;
   #calls = 0;
+  #failureTtlMs: number;
+  #failure?: { error: unknown; until: number };
 
   constructor(provider: CredentialsProvider, options: CredentialCacheOptions = {}) {
     this.#provider = provider;
     this.#now = options.now ?? Date.now;
     this.#name = options.name ?? "credentials";
     this.#onFirstSuccess = options.onFirstSuccess;
+    this.#failureTtlMs = options.failureTtlMs ?? 0;
   }
 
   /** How many times the underlying provider has been called. */
@@ -55,6 +63,9 @@ export class CredentialCache implements CredentialsProvider {
   /** Cached credentials if still fresh, otherwise the result of one shared provider call. */
   retrieve(): Promise<Credentials> {
     if (this.#cached && this.#now() < this.#refreshAt) return Promise.resolve(this.#cached);
+    if (this.#failure && this.#now() < this.#failure.until) {
+      return Promise.reject(this.#failure.error);
+    }
     if (!this.#inflight) {
       this.#inflight = this.#refresh().finally(() => {
         this.#inflight = undefined;
@@ -80,8 +91,10 @@ export class CredentialCache implements CredentialsProvider {
         this.#refreshAt = Math.min(usableUntil, now + RETRY_AFTER_FAILURE_MS);
         return previous;
       }
+      if (this.#failureTtlMs > 0) this.#failure = { error: err, until: now + this.#failureTtlMs };
       throw err;
     }
+    this.#failure = undefined;
     const first = this.#cached === undefined;
     this.#cached = creds;
     this.#refreshAt = refreshTime(creds, this.#now());

@@ -169,3 +169,23 @@ Deno.test("refreshTime", () => {
   assertEquals(refreshTime(creds(15 * MIN), T0), T0 + 14 * MIN);
   assertEquals(refreshTime(creds(30_000), T0), T0);
 });
+
+Deno.test("a failure is remembered for failureTtlMs, then the provider is asked again", async () => {
+  let now = 1_000_000;
+  let calls = 0;
+  const cache = new CredentialCache({
+    retrieve: () => {
+      calls++;
+      return Promise.reject(new Error(`failure ${calls}`));
+    },
+  }, { now: () => now, failureTtlMs: 30_000 });
+  for (let i = 0; i < 3; i++) {
+    await cache.retrieve().then(
+      () => assert(false, "resolved"),
+      (e) => assertEquals(e.message, "failure 1"),
+    );
+  }
+  now += 30_001;
+  await cache.retrieve().catch((e) => assertEquals(e.message, "failure 2"));
+  assertEquals(calls, 2);
+});

@@ -11,6 +11,7 @@
 import { debug } from "../lib/log.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { isLoopbackAddress } from "./http_common.ts";
+import { startHttpServer } from "./http_server.ts";
 
 export const IMDS_HOST = "169.254.169.254";
 export const IMDS_PORT = 80;
@@ -85,10 +86,10 @@ export function startEc2Proxy(options: Ec2ProxyOptions): Ec2Proxy {
     stopping ??= server.shutdown();
     return stopping;
   };
-  const server = Deno.serve(
-    { hostname: listen.hostname, port: listen.port, onListen: () => {} },
+  const server = startHttpServer(
+    { hostname: listen.hostname, port: listen.port },
     async (req, info) => {
-      const peer = (info.remoteAddr as Deno.NetAddr).hostname;
+      const peer = info.remoteAddr.hostname;
       if (!isLoopbackAddress(peer) && peer !== listen.hostname) {
         return new Response("Access denied from non-localhost address", { status: 401 });
       }
@@ -106,7 +107,7 @@ export function startEc2Proxy(options: Ec2ProxyOptions): Ec2Proxy {
       }
     },
   );
-  const addr = server.addr as Deno.NetAddr;
+  const addr = server.addr;
   return { addr: { hostname: addr.hostname, port: addr.port }, finished: server.finished, stop };
 }
 

@@ -11,6 +11,7 @@ import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import { iso8601 } from "../lib/credentials.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { isLoopbackAddress, randomToken, withRequestLog } from "./http_common.ts";
+import { type RequestInfo, startHttpServer } from "./http_server.ts";
 
 export const IMDS_ADDRESS = "169.254.169.254";
 /** The role name SDKs see in the listing; aws-vault's. */
@@ -38,10 +39,7 @@ export interface Ec2Server {
 export function startEc2Server(options: Ec2ServerOptions): Ec2Server {
   let port = 0;
   const handler = ec2Handler({ ...options, ownHost: () => `127.0.0.1:${port}` });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    withRequestLog(handler),
-  );
+  const server = startHttpServer({ hostname: "127.0.0.1", port: 0 }, withRequestLog(handler));
   port = server.addr.port;
   return { url: `http://127.0.0.1:${port}/`, port, close: () => server.shutdown() };
 }
@@ -51,7 +49,7 @@ type Route = () => Response | Promise<Response>;
 /** The request handler; `ownHost` is the `Host` value of direct requests (`127.0.0.1:<port>`). */
 export function ec2Handler(
   options: Ec2ServerOptions & { ownHost: () => string },
-): (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response> {
+): (req: Request, info: RequestInfo) => Promise<Response> {
   const now = options.now ?? Date.now;
   const tokens = new Map<string, number>();
 

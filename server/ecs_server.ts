@@ -7,6 +7,7 @@ import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import { iso8601 } from "../lib/credentials.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { constantTimeEqual, jsonResponse, randomToken, withRequestLog } from "./http_common.ts";
+import { startHttpServer } from "./http_server.ts";
 
 export interface EcsServerOptions {
   /** The profile's credentials (a CredentialCache, so refreshes are single-flight). */
@@ -32,10 +33,7 @@ export interface EcsServer {
 export function startEcsServer(options: EcsServerOptions): EcsServer {
   const token = options.token ?? randomToken(30);
   const handler = ecsHandler({ ...options, token });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    withRequestLog(handler),
-  );
+  const server = startHttpServer({ hostname: "127.0.0.1", port: 0 }, withRequestLog(handler));
   const port = server.addr.port;
   return {
     url: `http://127.0.0.1:${port}`,

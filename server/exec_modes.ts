@@ -145,40 +145,65 @@ async function profileCache(opts: ServerExecOptions): Promise<CredentialCache> {
   return cache;
 }
 
+/** Role caches kept for `/role-arn/<arn>`; the least recently used goes beyond this. */
+export const MAX_ROLE_CACHES = 64;
+/** How long a failed `/role-arn/<arn>` is answered from memory before STS is asked again. */
+export const ROLE_FAILURE_TTL_MS = 30_000;
+/**
+ * What AssumeRole can accept as a role ARN (IAM ARN format; partition names like aws-us-gov):
+ * anything else is refused without an STS call.
+ */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+
 /**
  * `/role-arn/<arn>`: AssumeRole from the server's base credentials (no MFA, tags or external id,
  * as aws-vault), session name = UnixNano, duration = the profile's AssumeRole duration; one
- * refreshing cache per ARN.
+ * refreshing cache per ARN. Unlike aws-vault, whose per-ARN map grows with every ARN asked for and
+ * which asks STS again for every failed request, failures are remembered for
+ * ROLE_FAILURE_TTL_MS, at most MAX_ROLE_CACHES ARNs are kept (least recently used first out), and
+ * malformed ARNs never reach STS (issue 10).
  */
-function roleCredentials(
+export function roleCredentials(
   profile: ProfileConfig,
   base: CredentialsProvider,
+  maxRoles = MAX_ROLE_CACHES,
+  assume: (roleArn: string) => Promise<Credentials> = (arn) => assumeRole(profile, base, arn),
 ): (roleArn: string) => Promise<Credentials> {
   const caches = new Map<string, CredentialCache>();
   return (roleArn) => {
-    let cache = caches.get(roleArn);
-    if (!cache) {
-      cache = new CredentialCache({
-        retrieve: async () => {
-          const sts = await import("../sts/providers/sts_access.ts");
-          const client = await sts.newStsClient(
-            profile,
-            await base.retrieve(),
-            (n) => Deno.env.get(n),
-          );
-          const creds = await client.assumeRole({
-            roleArn,
-            roleSessionName: sts.defaultRoleSessionName(),
-            durationSeconds: sts.durationSeconds(profile.assumeRoleDuration || 3_600_000),
-          });
-          sts.logGenerated(creds, "AssumeRole");
-          return creds;
-        },
-      }, { name: `credentials for role ${roleArn}` });
-      caches.set(roleArn, cache);
+    if (!ROLE_ARN.test(roleArn)) {
+      return Promise.reject(new UserError("the path after /role-arn/ is not an IAM role ARN"));
     }
+    let cache = caches.get(roleArn);
+    if (cache) {
+      // Most recently used last: Map keeps insertion order.
+      caches.delete(roleArn);
+    } else {
+      cache = new CredentialCache({ retrieve: () => assume(roleArn) }, {
+        name: `credentials for role ${roleArn}`,
+        failureTtlMs: ROLE_FAILURE_TTL_MS,
+      });
+      if (caches.size >= maxRoles) caches.delete(caches.keys().next().value!);
+    }
+    caches.set(roleArn, cache);
     return cache.retrieve();
   };
+}
+
+async function assumeRole(
+  profile: ProfileConfig,
+  base: CredentialsProvider,
+  roleArn: string,
+): Promise<Credentials> {
+  const sts = await import("../sts/providers/sts_access.ts");
+  const client = await sts.newStsClient(profile, await base.retrieve(), (n) => Deno.env.get(n));
+  const creds = await client.assumeRole({
+    roleArn,
+    roleSessionName: sts.defaultRoleSessionName(),
+    durationSeconds: sts.durationSeconds(profile.assumeRoleDuration || 3_600_000),
+  });
+  sts.logGenerated(creds, "AssumeRole");
+  return creds;
 }
 
 /** Starts `sudo -b <this binary> proxy --target-port <port>`, as aws-vault does on Unix. */

@@ -10,6 +10,7 @@ import {
   execWithEcsServer,
   MFA_FORBIDDEN_REASON,
   proxyCommand,
+  roleCredentials,
   type ServerExecOptions,
 } from "./exec_modes.ts";
 
@@ -235,4 +236,22 @@ Deno.test("execWithEcsServer: a refresh that needs an MFA prompt is a clear 500,
     resetMfaState();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("roleCredentials: at most maxRoles ARNs are cached, least recently used out first", async () => {
+  const asked: string[] = [];
+  const roles = roleCredentials(profile(), provider(), 2, (arn) => {
+    asked.push(arn.slice(-1));
+    return provider().retrieve();
+  });
+  const arn = (x: string) => `arn:aws:iam::123456789012:role/${x}`;
+  for (const x of ["a", "b", "a", "c", "a", "b"]) await roles(arn(x));
+  // c pushed out b (a was used more recently), so b is asked for again; a never is.
+  assertEquals(asked, ["a", "b", "c", "b"]);
+  await assertRejects(
+    () => roles("arn:aws:iam::123456789012:user/x"),
+    UserError,
+    "not an IAM role",
+  );
+  assertEquals(asked.length, 4);
 });

@@ -1,6 +1,7 @@
 /** Small pieces shared by the credential servers and the EC2 proxy. */
 import { debug, isDebug } from "../lib/log.ts";
 import { formatDuration } from "../lib/duration.ts";
+import type { RequestInfo } from "./http_server.ts";
 
 /** `n` random bytes as base64url without padding (30 bytes give aws-vault's 40-character token). */
 export function randomToken(bytes: number): string {
@@ -33,7 +34,7 @@ export function isLoopbackAddress(hostname: string): boolean {
 }
 
 /** `host:port` of a connection, as Go prints a RemoteAddr. */
-export function remoteAddress(info: Deno.ServeHandlerInfo): string {
+export function remoteAddress(info: RequestInfo): string {
   const addr = info.remoteAddr as Deno.NetAddr;
   return addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
@@ -46,8 +47,8 @@ export function remoteAddress(info: Deno.ServeHandlerInfo): string {
  * headers), so tokens and credentials never reach the log.
  */
 export function withRequestLog(
-  handler: (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>,
-): (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response> {
+  handler: (req: Request, info: RequestInfo) => Response | Promise<Response>,
+): (req: Request, info: RequestInfo) => Promise<Response> {
   // --debug is settled before any server starts; without it, requests skip the wrapper entirely.
   if (!isDebug()) return async (req, info) => await handler(req, info);
   return async (req, info) => {
