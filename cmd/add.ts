@@ -68,6 +68,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       await withLock(
         await configModule.configLockName(config.path),
         () => configModule.addProfileSection(config, profileName),
+        { holderDoes: `is editing ${config.path}` },
       );
     } catch (err) {
       throw new UserError(`Error adding profile: ${(err as Error).message}`);

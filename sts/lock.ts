@@ -34,6 +34,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** When to print the waiting notice; NOTICE_AFTER_MS by default. */
   noticeAfterMs?: number;
+  /** What the holder is doing, for the notice; "is fetching the same credentials" by default. */
+  holderDoes?: string;
   env?: (name: string) => string | undefined;
 }
 
@@ -101,8 +103,9 @@ async function acquireFileLock(name: string, opts: LockOptions): Promise<Deno.Fs
   const noticeTimer = setTimeout(() => {
     const holder = holderPid(path);
     notice(
-      `Waiting for another aws-vault process${holder ? ` (pid ${holder})` : ""} that is ` +
-        `fetching the same credentials (lock ${path}); press Ctrl-C to stop waiting` +
+      `Waiting for another aws-vault process${holder ? ` (pid ${holder})` : ""} that ` +
+        `${opts.holderDoes ?? "is fetching the same credentials"} (lock ${path}); ` +
+        "press Ctrl-C to stop waiting" +
         (holder ? `, or end that process (kill ${holder})` : ""),
     );
   }, opts.noticeAfterMs ?? NOTICE_AFTER_MS);
