@@ -155,7 +155,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   const creds = await retrieveCredentials(session.provider, profileName);
   if (ctx.flags.bool("profile-env")) {
     // The ByteNess fork's --profile-env: the credentials were checked above, so a child that
-    // reads the profile itself fails on its own config, not on ours.
+    // reads the profile itself fails on its own config, not on ours. An SSO profile's SDK reads
+    // its token from the AWS CLI's cache, so ours goes there.
+    const { shareSsoToken } = await import("../sts/sso_share.ts");
+    await shareSsoToken(session.profile, session.keystore);
     debug(`Setting subprocess env: AWS_PROFILE=${profileName}`);
     if (subshell) helpMessage(hint, showHelpMessages);
     return await runChild({ command, args, env: { ...env, AWS_PROFILE: profileName } });

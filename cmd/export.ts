@@ -10,6 +10,7 @@ import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import type { ArgSpec, FlagSpec, ParsedFlags } from "./parser.ts";
 import type { CommandContext, GlobalOptions } from "./command.ts";
 import type { ProfileBaseConfig, ProfileConfig } from "../sts/config/profile_config.ts";
+import type { Keystore } from "../keystore/keystore.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
 import { printOut } from "./output.ts";
@@ -102,6 +103,7 @@ export async function exportCredentials(ctx: CommandContext, format: ExportForma
 export interface CredentialsSession {
   profile: ProfileConfig;
   provider: CredentialsProvider;
+  keystore: Keystore;
 }
 
 /**
@@ -148,7 +150,7 @@ export async function openCredentialsProvider(
       keystore,
       noSession,
     });
-    return { profile, provider };
+    return { profile, provider, keystore };
   } catch (err) {
     // aws-vault's wording for a profile it cannot build a provider for. Usage errors (a bad
     // --prompt) keep kingpin's format.

@@ -17,6 +17,7 @@
  */
 import { debug } from "../lib/log.ts";
 import { parseJsonObject } from "../lib/json_object.ts";
+import type { OidcToken } from "../keystore/oidc_token_item.ts";
 
 /** A token in the AWS CLI's cache. */
 export interface SsoCliToken {
@@ -143,6 +144,25 @@ export async function writeSsoCliToken(path: string, token: SsoCliToken): Promis
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
+}
+
+/** Our keystore token in the AWS CLI's terms; the refresh token only with its registration. */
+export function cliTokenOf(startUrl: string, region: string, token: OidcToken): SsoCliToken {
+  const reg = token.registration;
+  return {
+    startUrl,
+    region,
+    accessToken: token.accessToken,
+    expiresAt: token.expiration,
+    ...(token.refreshToken && reg
+      ? {
+        refreshToken: token.refreshToken,
+        clientId: reg.clientId,
+        clientSecret: reg.clientSecret,
+        registrationExpiresAt: reg.expiresAt,
+      }
+      : {}),
+  };
 }
 
 /** botocore's `%Y-%m-%dT%H:%M:%SZ`: UTC, whole seconds, `Z`. */

@@ -378,3 +378,34 @@ Deno.test("sso auth code: clear removes our token and leaves the AWS CLI's file 
   assertEquals(await s.keystore.keys(), []);
   assertEquals(await Deno.readTextFile(path), file);
 });
+
+Deno.test("sso auth code: exec --profile-env puts the token where the child's SDK finds it", async () => {
+  await using s = await setup();
+  // The child resolves AWS_PROFILE itself: the JavaScript SDK's fromSSO with no profile named.
+  // (The AWS CLI cannot be the child here: its SSO provider ignores endpoint overrides, so it
+  // cannot reach the fake portal.)
+  const sdkDir = new URL("./js_sdk/", import.meta.url).pathname;
+  const r = await s.run(
+    ["exec", "--profile-env", "corp-ro", "--", "node", `${sdkDir}from_sso.mjs`],
+    {
+      AWS_ENDPOINT_URL_SSO: s.fake.url,
+    },
+  );
+  assertEquals(r.code, 0, `${r.stderr}\n(run: npm ci --prefix tests/js_sdk)`);
+  const token = await storedToken(s);
+  const file = JSON.parse(await Deno.readTextFile(await s.cacheFile("corp")));
+  assertEquals(file.accessToken, token.accessToken);
+  assertEquals((await Deno.stat(await s.cacheFile("corp"))).mode! & 0o777, 0o600);
+  // Ours checked the credentials first; then the child made its own call with the shared token.
+  const calls = s.fake.callsTo("GetRoleCredentials");
+  assertEquals(calls.map((c) => [c.params.role_name, c.params.accessToken]), [
+    ["ReadOnly", token.accessToken],
+    ["ReadOnly", token.accessToken],
+  ]);
+  assertStringIncludes(calls[1].userAgent, "aws-sdk-js");
+  const creds = JSON.parse(r.stdout);
+  assertEquals(
+    s.fake.session(creds.accessKeyId)?.roleArn?.includes("AWSReservedSSO_ReadOnly"),
+    true,
+  );
+});

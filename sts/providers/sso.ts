@@ -300,25 +300,11 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     }
     const path = await this.#cliCachePath();
     if (!path) return;
-    const { ssoCliTokenExists, writeSsoCliToken } = await import("../sso_cli_cache.ts");
+    const { cliTokenOf, ssoCliTokenExists, writeSsoCliToken } = await import("../sso_cli_cache.ts");
     const shared = /^true$/i.test(this.options.env("AWS_VAULT_SSO_SHARED_CACHE") ?? "");
     if (!shared && !(await ssoCliTokenExists(path))) return;
-    const reg = token.registration;
     try {
-      await writeSsoCliToken(path, {
-        startUrl,
-        region: this.profile.ssoRegion,
-        accessToken: token.accessToken,
-        expiresAt: token.expiration,
-        ...(token.refreshToken && reg
-          ? {
-            refreshToken: token.refreshToken,
-            clientId: reg.clientId,
-            clientSecret: reg.clientSecret,
-            registrationExpiresAt: reg.expiresAt,
-          }
-          : {}),
-      });
+      await writeSsoCliToken(path, cliTokenOf(startUrl, this.profile.ssoRegion, token));
       debug(`Updated the AWS CLI's SSO cache ${path}`);
     } catch (err) {
       debug(`Could not update the AWS CLI's SSO cache ${path}: ${(err as Error).message}`);
