@@ -214,7 +214,7 @@ export async function runApp(argv: string[]): Promise<number> {
       commandSyntax: (name) => modules.get(name),
       env: (name) => Deno.env.get(name),
     });
-    if (parsed.command && !parsed.help && !parsed.version) await checkPromptDriver(parsed);
+    if (!parsed.help && !parsed.version) await checkPromptDriver(parsed);
     entry = parsed.command ? findCommand(parsed.command) : undefined;
     if (parsed.version) {
       writeErr(`${VERSION}\n`);

@@ -155,6 +155,11 @@ Deno.test("cli: --prompt is checked for every command; help <unknown> and pass a
         "practices. If you wish to continue using pass, add `mfa_process = pass otp <your " +
         "mfa_serial>` to profiles in your ~/.aws/config file.\n",
     );
+    // kingpin runs the check before it finds that no command was given; help still wins.
+    const bare = await runCli(["--prompt=bogus"], { home: h.home });
+    assertEquals(bare.code, 1);
+    assertStringIncludes(bare.stderr, "--prompt value must be one of");
+    assertEquals((await runCli(["--prompt=bogus", "help"], { home: h.home })).code, 0);
     const ok = await cli(h, ["--prompt=terminal", "list", "--profiles"]);
     assertEquals([ok.code, ok.stderr], [0, ""]);
     const help = await cli(h, ["help", "frob"]);
