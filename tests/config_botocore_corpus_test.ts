@@ -149,6 +149,21 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "profile names with quotes or spaces, and a capitalised header",
+    text: '[profile "my dev"]\nregion = x\n[profile a b]\nregion = y\n[Profile C]\nregion = z\n' +
+      "[profile   spaced  ]\nregion = w\n",
+    differs: {
+      botocore: reading({ "my dev": { region: "x" }, spaced: { region: "w" } }, {
+        "Profile C": { region: "z" },
+      }),
+      ours: reading(
+        { '"my dev"': { region: "x" }, "a b": { region: "y" }, spaced: { region: "w" } },
+        { "Profile C": { region: "z" } },
+      ),
+      why: "aws-vault's profile name is everything after 'profile ' (botocore shlex-splits it)",
+    },
+  },
+  {
     name: "a line that is neither a header, a comment nor a setting",
     text: "[profile a]\nregion = x\njust words\n",
   },
