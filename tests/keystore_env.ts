@@ -8,7 +8,7 @@
  * The bus has no service directories, so nothing is D-Bus-activated behind the test's back: a
  * name is owned only if the helper started its daemon.
  */
-import { DBusConnection } from "../keystore/dbus.ts";
+import { DBusConnection, type DBusValue, type MethodCall } from "../keystore/dbus.ts";
 
 const TESTS_DIR = new URL(".", import.meta.url).pathname;
 const SYSTEM_PYTHON = "/usr/bin/python3";
@@ -212,6 +212,16 @@ export async function startKWallet(
   } catch (e) {
     if (!shared) await bus.cleanup();
     throw e;
+  }
+}
+
+/** One method call on the bus at `address`, on a connection of its own. */
+export async function callOnce(address: string, call: MethodCall): Promise<DBusValue[]> {
+  const bus = await DBusConnection.connect(address);
+  try {
+    return await bus.call(call);
+  } finally {
+    await bus.close();
   }
 }
 

@@ -15,9 +15,9 @@ import {
   assertStringIncludes,
 } from "./assert.ts";
 import { runKeystoreConformance } from "./keystore_conformance.ts";
-import { startSecretService, startSessionBus } from "./keystore_env.ts";
+import { callOnce, startSecretService, startSessionBus } from "./keystore_env.ts";
 import { loadLibsecret } from "../ffi/libsecret.ts";
-import { DBusConnection, Variant } from "../keystore/dbus.ts";
+import { Variant } from "../keystore/dbus.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
 import { encodeItemJson } from "../keystore/item_json.ts";
 import {
@@ -84,7 +84,7 @@ async function secretTool(
   return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
 }
 
-async function busCall(
+function busCall(
   destination: string,
   path: string,
   iface: string,
@@ -92,19 +92,14 @@ async function busCall(
   signature = "",
   body: unknown[] = [],
 ) {
-  const bus = await DBusConnection.connect(env.address);
-  try {
-    return await bus.call({
-      destination,
-      path,
-      interface: iface,
-      member,
-      signature,
-      body: body as never,
-    });
-  } finally {
-    await bus.close();
-  }
+  return callOnce(env.address, {
+    destination,
+    path,
+    interface: iface,
+    member,
+    signature,
+    body: body as never,
+  });
 }
 
 function serviceProperty(path: string, iface: string, name: string) {
