@@ -18,6 +18,11 @@
 import { debug } from "../lib/log.ts";
 import { parseJsonObject } from "../lib/json_object.ts";
 import type { OidcToken } from "../keystore/oidc_token_item.ts";
+import { randomHex, writeFileAtomically } from "../lib/atomic_file.ts";
+import { readRegularFileSync } from "../lib/regular_file.ts";
+
+/** botocore writes well under 4 KiB; anything far larger is not a token file. */
+const MAX_FILE_BYTES = 64 * 1024;
 
 /** A token in the AWS CLI's cache. */
 export interface SsoCliToken {
@@ -62,7 +67,7 @@ export async function ssoCliCacheFile(dir: string, key: SsoCliCacheKey): Promise
 export async function readSsoCliToken(path: string): Promise<SsoCliToken | undefined> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = readText(path);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) {
       debug(`Cannot read the AWS CLI's SSO cache ${path}: ${(err as Error).message}`);
@@ -112,7 +117,7 @@ export async function writeSsoCliToken(path: string, token: SsoCliToken): Promis
   const dir = path.slice(0, path.lastIndexOf("/"));
   let existing: Record<string, unknown> = {};
   try {
-    existing = parseJsonObject(await Deno.readTextFile(path)) ?? {};
+    existing = parseJsonObject(readText(path)) ?? {};
   } catch {
     // No file yet, or unreadable: written from scratch.
   }
@@ -130,20 +135,15 @@ export async function writeSsoCliToken(path: string, token: SsoCliToken): Promis
     out.registrationExpiresAt = formatSsoCliTime(token.registrationExpiresAt);
   }
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${dir}/.${crypto.randomUUID()}.tmp`;
-  try {
-    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-    try {
-      await file.write(new TextEncoder().encode(JSON.stringify(out)));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
+  await writeFileAtomically(path, new TextEncoder().encode(JSON.stringify(out)), {
+    tempPath: `${dir}/.aws-vault-${randomHex(8)}.tmp`,
+    mode: 0o600,
+  });
+}
+
+/** The file's text: a regular file of bounded size (not a FIFO or a device), lib/regular_file.ts. */
+function readText(path: string): string {
+  return new TextDecoder().decode(readRegularFileSync(path, { maxBytes: MAX_FILE_BYTES }));
 }
 
 /** Our keystore token in the AWS CLI's terms; the refresh token only with its registration. */

@@ -143,3 +143,21 @@ async function sha1(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+Deno.test("readSsoCliToken: a FIFO or an oversized file in its place is ignored, not read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/fifo.json`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assertEquals(made.code, 0);
+    assertEquals(await readSsoCliToken(fifo), undefined);
+    const big = `${dir}/big.json`;
+    await Deno.writeTextFile(
+      big,
+      JSON.stringify({ accessToken: "x".repeat(100_000), expiresAt: "2030-01-01T00:00:00Z" }),
+    );
+    assertEquals(await readSsoCliToken(big), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
