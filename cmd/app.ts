@@ -201,9 +201,8 @@ export async function runApp(argv: string[]): Promise<number> {
     for (const [i, token] of argv.entries()) {
       if (token === "--") {
         // `aws-vault -- list` runs list, as kingpin does: the word after `--` may be the command.
-        if (modules.size === 0 && findCommand(argv[i + 1] ?? "")) {
-          modules.set(argv[i + 1], await loadCommand(findCommand(argv[i + 1])!));
-        }
+        const next = findCommand(argv[i + 1] ?? "");
+        if (modules.size === 0 && next) modules.set(argv[i + 1], await loadCommand(next));
         break;
       }
       const candidate = findCommand(token);
