@@ -68,6 +68,15 @@ Deno.test("the D-Bus backends are offered only when the session bus socket accep
     } finally {
       listener.close();
     }
+    // Abstract socket names (older distributions' buses) are checked by connecting too.
+    const name = `aws-vault-test-${crypto.randomUUID()}`;
+    const abstract = Deno.listen({ transport: "unix", path: `\0${name}` });
+    try {
+      assertEquals(await sessionBusReachable(at(`unix:abstract=${name},guid=0`)), true);
+      assertEquals(await sessionBusReachable(at(`unix:abstract=${name}-gone`)), false);
+    } finally {
+      abstract.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
