@@ -5,8 +5,9 @@
 import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
 import { debug, setDebug } from "../lib/log.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
+import { printOut } from "./output.ts";
 import type { CommandEntry, CommandModule, GlobalOptions } from "./command.ts";
-import { type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
+import { type CommandSyntax, type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
 
 export const VERSION = "v7.2.0-deno.1";
 
@@ -93,6 +94,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     // Validated by keystore/registry.ts against the backends available on this machine.
     help: "Secret backend to use",
     placeholder: "BACKEND",
+    completeWith: "backends",
   },
   {
     name: "prompt",
@@ -100,6 +102,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     env: "AWS_VAULT_PROMPT",
     help: "Prompt driver to use",
     placeholder: "PROMPT",
+    completeWith: "prompts",
   },
   {
     name: "keychain",
@@ -158,11 +161,22 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   },
 ];
 
+/** kingpin's `help [<command>...]` command, as the parser sees it. */
+const HELP_SYNTAX: CommandSyntax = {
+  flags: [],
+  args: [{ name: "command", help: "Show help on command.", variadic: true }],
+};
+
 /**
- * The modules imported by name at run time: every command module and the help renderer.
- * scripts/build.ts passes them to `deno compile --include`.
+ * The modules imported by name at run time: every command module, the help renderer and the shell
+ * completion. scripts/build.ts passes them to `deno compile --include`.
  */
-export const LAZY_MODULES = [...COMMANDS.map(commandModule), "help"].map((n) => `cmd/${n}.ts`);
+export const LAZY_MODULES = [
+  ...COMMANDS.map(commandModule),
+  "help",
+  "completion",
+  "completion_scripts",
+].map((n) => `cmd/${n}.ts`);
 
 /** The file name (without .ts) of a command's module in cmd/. */
 export function commandModule(entry: CommandEntry): string {
@@ -192,6 +206,8 @@ export function invokedName(): string {
 /** Runs the CLI and returns the exit code. Nothing is written to stdout except command output. */
 export async function runApp(argv: string[]): Promise<number> {
   const appName = invokedName();
+  const completion = await completionRequest(appName, argv);
+  if (completion !== undefined) return completion;
   let entry: CommandEntry | undefined;
   try {
     // The parser needs the command's own flags, so load the module of every word before `--` that
@@ -210,7 +226,7 @@ export async function runApp(argv: string[]): Promise<number> {
     }
     const parsed = parseArgs(argv, {
       globalFlags: GLOBAL_FLAGS,
-      commandSyntax: (name) => modules.get(name),
+      commandSyntax: (name) => name === "help" ? HELP_SYNTAX : modules.get(name),
       env: (name) => Deno.env.get(name),
     });
     if (!parsed.help && !parsed.version) await checkPromptDriver(parsed);
@@ -220,7 +236,7 @@ export async function runApp(argv: string[]): Promise<number> {
       return 0;
     }
     if (parsed.help || !entry) {
-      await printHelp(appName, entry, entry ? modules.get(parsed.command!) : undefined);
+      await printHelp(appName, parsed, modules);
       return 0;
     }
     const global = globalOptions(parsed);
@@ -283,18 +299,74 @@ function globalOptions(parsed: ParseResult): GlobalOptions {
   };
 }
 
+/**
+ * kingpin's help: usage on stderr (`--help`, `help [<cmd>]`, `<cmd> --help`, no command), the
+ * long help and the man page on stdout. Every command module is loaded: the usage lines need their
+ * flags and arguments.
+ */
 async function printHelp(
   appName: string,
-  entry: CommandEntry | undefined,
-  module: CommandModule | undefined,
+  parsed: ParseResult,
+  loaded: Map<string, CommandModule>,
 ): Promise<void> {
-  const { renderAppHelp, renderCommandHelp }: typeof import("./help.ts") = await importSibling(
-    "help",
+  const help: typeof import("./help.ts") = await importSibling("help");
+  const commands = await Promise.all(COMMANDS.map(async (entry) => ({
+    entry,
+    module: loaded.get(entry.name) ?? await loadCommand(entry),
+  })));
+  const model = help.helpModel({
+    appName,
+    version: VERSION,
+    globalFlags: GLOBAL_FLAGS,
+    commands,
+    choices: await help.machineChoices(),
+  });
+  const commandName = parsed.command === undefined
+    ? undefined
+    : (findCommand(parsed.command)?.name ?? parsed.command);
+  if (parsed.helpFormat === "help-man") return await printOut(help.renderManPage(model));
+  if (parsed.helpFormat === "help-long") {
+    return await printOut(help.renderLongHelp(model, commandName, help.helpWidth(Deno.stdout)));
+  }
+  writeErr(help.renderUsage(model, commandName, help.helpWidth(Deno.stderr)));
+}
+
+/**
+ * kingpin's hidden completion flags, before any parsing: `--completion-bash <words>` prints the
+ * candidates for the last word, `--completion-script-<shell>` a script for the shell's rc file.
+ * Completion never prints an error (a TAB must not spill messages into the command line). Returns
+ * the exit code, or undefined when argv asks for neither.
+ */
+async function completionRequest(appName: string, argv: string[]): Promise<number | undefined> {
+  const end = argv.indexOf("--");
+  const options = end === -1 ? argv : argv.slice(0, end);
+  const at = options.indexOf("--completion-bash");
+  if (at !== -1) {
+    try {
+      const { completionAnswers }: typeof import("./completion.ts") = await importSibling(
+        "completion",
+      );
+      const words = [...argv.slice(0, at), ...argv.slice(at + 1)];
+      const answers = await completionAnswers(words, {
+        commands: COMMANDS,
+        globalFlags: GLOBAL_FLAGS,
+        loadCommand,
+      });
+      // One candidate per line, no final newline, as kingpin prints them.
+      await printOut(answers.join("\n"));
+    } catch (err) {
+      debug(`completion: ${errorMessage(err)}`);
+    }
+    return 0;
+  }
+  const shell = options.map((o) => /^--completion-script-(bash|zsh|fish|pwsh)$/.exec(o)?.[1])
+    .find((s) => s !== undefined);
+  if (shell === undefined) return undefined;
+  const { completionScript }: typeof import("./completion_scripts.ts") = await importSibling(
+    "completion_scripts",
   );
-  const text = entry && module
-    ? await renderCommandHelp(appName, entry, module, GLOBAL_FLAGS)
-    : await renderAppHelp(appName, COMMANDS.filter((c) => !c.hidden), GLOBAL_FLAGS);
-  writeErr(text);
+  await printOut(completionScript(shell as "bash" | "zsh" | "fish" | "pwsh", appName));
+  return 0;
 }
 
 function writeErr(text: string): void {

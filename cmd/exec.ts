@@ -18,6 +18,7 @@ import {
   exportCredentials,
   openCredentialsProvider,
   retrieveCredentials,
+  SSO_FLAGS,
 } from "./export.ts";
 import { baseChildEnv, childCommand, withCredentials } from "./exec_env.ts";
 import { resolveProfileArg } from "./profile_arg.ts";
@@ -44,6 +45,7 @@ export const flags: FlagSpec[] = [
       "(the SDK or app must support AWS_CONTAINER_CREDENTIALS_FULL_URI)",
   },
   { name: "lazy", kind: "bool", help: "When using --ecs-server, lazily fetch credentials" },
+  ...SSO_FLAGS,
   {
     name: "profile-env",
     kind: "bool",
@@ -61,9 +63,14 @@ export const flags: FlagSpec[] = [
 export const args: ArgSpec[] = [
   { name: "profile", help: "Name of the profile (default: $AWS_PROFILE, else a picker)" },
   {
+    // Parsed as one list (the command and its arguments); aws-vault declares two arguments.
     name: "cmd",
     help: "Command to execute, defaults to $SHELL, then its arguments",
     variadic: true,
+    helpAs: [
+      { name: "cmd", help: "Command to execute, defaults to $SHELL" },
+      { name: "args", help: "Command arguments", variadic: true },
+    ],
   },
 ];
 

@@ -44,6 +44,10 @@ export const CREDENTIAL_FLAGS: FlagSpec[] = [
     help: "The MFA token to use",
     placeholder: "MFA-TOKEN",
   },
+];
+
+/** The SSO flags: after the command's own flags, where aws-vault declares `--stdout`. */
+export const SSO_FLAGS: FlagSpec[] = [
   {
     name: "stdout",
     kind: "bool",
@@ -65,9 +69,10 @@ export const flags: FlagSpec[] = [
     kind: "enum",
     default: "env",
     enumValues: () => [...EXPORT_FORMATS],
-    help: "Format to output credentials. Valid values are env, export-env, json, ini",
+    help: `Format to output credentials. Valid formats: ${EXPORT_FORMATS.join(", ")}`,
     placeholder: "FORMAT",
   },
+  ...SSO_FLAGS,
 ];
 
 export const args: ArgSpec[] = [

@@ -13,9 +13,27 @@ import { keystoreOptionsFrom } from "./open_keystore.ts";
 import { printOut } from "./output.ts";
 
 export const flags: FlagSpec[] = [
-  { name: "from", kind: "string", help: "Source keyring backend.", placeholder: "FROM" },
-  { name: "to", kind: "string", help: "Destination keyring backend.", placeholder: "TO" },
-  { name: "profile", kind: "string", help: "Migrate only this profile.", placeholder: "PROFILE" },
+  {
+    name: "from",
+    kind: "string",
+    help: "Source keyring backend.",
+    placeholder: "FROM",
+    completeWith: "backends",
+  },
+  {
+    name: "to",
+    kind: "string",
+    help: "Destination keyring backend.",
+    placeholder: "TO",
+    completeWith: "backends",
+  },
+  {
+    name: "profile",
+    kind: "string",
+    help: "Migrate only this profile.",
+    placeholder: "PROFILE",
+    completeWith: "profiles",
+  },
   {
     name: "dry-run",
     kind: "bool",

@@ -22,6 +22,8 @@ export interface FlagSpec {
   enumValues?: () => string[];
   hidden?: boolean;
   placeholder?: string;
+  /** What shell completion offers for the value, when it is not an enum (cmd/completion.ts). */
+  completeWith?: "backends" | "prompts" | "profiles";
 }
 
 export interface ArgSpec {
@@ -30,6 +32,8 @@ export interface ArgSpec {
   required?: boolean;
   /** Collects this and every later positional (must be the last). */
   variadic?: boolean;
+  /** How help shows this argument when it differs from how it is parsed (exec's cmd and args). */
+  helpAs?: ArgSpec[];
 }
 
 /** What a command declares about its own flags and arguments. */
@@ -74,6 +78,8 @@ export interface ParseResult {
   args: Record<string, string>;
   rest: string[];
   help: boolean;
+  /** `--help-long` or `--help-man` (with `help` set too); they win over `--help`, as in kingpin. */
+  helpFormat?: "help-long" | "help-man";
   version: boolean;
 }
 
@@ -95,6 +101,7 @@ export function parseArgs(argv: string[], opts: ParserOptions): ParseResult {
   let syntax: CommandSyntax | undefined;
   let command: string | undefined;
   let help = false;
+  let helpFormat: ParseResult["helpFormat"];
   let version = false;
   const positionals: string[] = [];
   let onlyPositionals = false;
@@ -153,6 +160,7 @@ export function parseArgs(argv: string[], opts: ParserOptions): ParseResult {
       const inline = eq === -1 ? undefined : token.slice(eq + 1);
       if (name === "help" || name === "help-long" || name === "help-man") {
         help = true;
+        if (name !== "help") helpFormat = name;
         continue;
       }
       if (name === "version") {
@@ -226,7 +234,15 @@ export function parseArgs(argv: string[], opts: ParserOptions): ParseResult {
   const args: Record<string, string> = {};
   const rest: string[] = [];
   if (syntax && !help && !version) assignPositionals(syntax.args, positionals, args, rest);
-  return { command, flags: new ParsedFlags(values, explicit), args, rest, help, version };
+  return {
+    command,
+    flags: new ParsedFlags(values, explicit),
+    args,
+    rest,
+    help,
+    helpFormat,
+    version,
+  };
 }
 
 function validateValue(flag: FlagSpec, value: string, shown: string): void {

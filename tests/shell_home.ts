@@ -1,0 +1,66 @@
+/**
+ * A HOME for the shell completion tests: a config with a few profiles, aws-vault's contrib
+ * completion scripts and ours, and `aws-vault` on PATH running our main.ts from source.
+ */
+import { assertEquals } from "./assert.ts";
+import { baseEnv, cliCommand, FIXTURES, runCli } from "./run_cli.ts";
+
+export const SHELL_TEST_CONFIG = `[default]
+region = us-east-1
+
+[profile prod]
+region = eu-west-1
+
+[profile prod-admin]
+source_profile = prod
+
+[profile dev]
+`;
+
+export interface ShellHome {
+  home: string;
+  env: Record<string, string>;
+  /** Path of a script: "contrib.bash", "ours.zsh", ... */
+  script(name: string): string;
+  cleanup(): Promise<void>;
+}
+
+/** A HOME with a config, our scripts and aws-vault's, and `aws-vault` on PATH running main.ts. */
+export async function shellHome(): Promise<ShellHome> {
+  const home = await Deno.makeTempDir({ prefix: "aws-vault-shells-" });
+  await Deno.mkdir(`${home}/.aws`);
+  await Deno.mkdir(`${home}/bin`);
+  await Deno.writeTextFile(`${home}/.aws/config`, SHELL_TEST_CONFIG);
+  const quoted = cliCommand().map((a) => `'${a}'`).join(" ");
+  await Deno.writeTextFile(`${home}/bin/aws-vault`, `#!/bin/sh\nexec ${quoted} "$@"\n`, {
+    mode: 0o755,
+  });
+  const env = { ...baseEnv(home), PATH: `${home}/bin:${baseEnv(home).PATH}` };
+  for (const shell of ["bash", "zsh", "fish"]) {
+    await Deno.copyFile(
+      `${FIXTURES}/aws_vault_contrib/aws-vault.${shell}`,
+      `${home}/contrib.${shell}`,
+    );
+  }
+  for (const shell of ["bash", "zsh", "fish", "pwsh"]) {
+    const r = await runCli([`--completion-script-${shell}`], { home });
+    assertEquals([r.code, r.stderr], [0, ""]);
+    await Deno.writeTextFile(`${home}/ours.${shell}`, r.stdout);
+  }
+  return {
+    home,
+    env,
+    script: (name) => `${home}/${name}`,
+    cleanup: () => Deno.remove(home, { recursive: true }),
+  };
+}
+
+/** Runs `fn` with a fresh shell HOME, removed afterwards. */
+export async function withShellHome(fn: (h: ShellHome) => Promise<void>): Promise<void> {
+  const h = await shellHome();
+  try {
+    await fn(h);
+  } finally {
+    await h.cleanup();
+  }
+}
