@@ -11,7 +11,7 @@
 import { debug } from "../lib/log.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { isLoopbackAddress } from "./http_common.ts";
-import { startHttpServer } from "./http_server.ts";
+import { type ServerRequest, startHttpServer } from "./http_server.ts";
 
 export const IMDS_HOST = "169.254.169.254";
 export const IMDS_PORT = 80;
@@ -124,9 +124,9 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Forwards one request with node:http, the only client here that keeps the original Host. */
-async function forward(req: Request, url: URL, targetPort: number): Promise<Response> {
+async function forward(req: ServerRequest, url: URL, targetPort: number): Promise<Response> {
   const { request } = await import("node:http");
-  const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
+  const body = req.bytes ?? undefined;
   const headers: Record<string, string> = {};
   req.headers.forEach((value, name) => {
     if (!HOP_BY_HOP.has(name)) headers[name] = value;

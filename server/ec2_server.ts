@@ -11,7 +11,7 @@ import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import { iso8601 } from "../lib/credentials.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { isLoopbackAddress, randomToken, withRequestLog } from "./http_common.ts";
-import { type RequestInfo, startHttpServer } from "./http_server.ts";
+import { type RequestHead, type RequestInfo, startHttpServer } from "./http_server.ts";
 
 export const IMDS_ADDRESS = "169.254.169.254";
 /** The role name SDKs see in the listing; aws-vault's. */
@@ -49,7 +49,7 @@ type Route = () => Response | Promise<Response>;
 /** The request handler; `ownHost` is the `Host` value of direct requests (`127.0.0.1:<port>`). */
 export function ec2Handler(
   options: Ec2ServerOptions & { ownHost: () => string },
-): (req: Request, info: RequestInfo) => Promise<Response> {
+): (req: RequestHead, info: RequestInfo) => Promise<Response> {
   const now = options.now ?? Date.now;
   const tokens = new Map<string, number>();
 
@@ -103,7 +103,7 @@ export function ec2Handler(
   };
 }
 
-function issueToken(req: Request, tokens: Map<string, number>, now: number): Response {
+function issueToken(req: RequestHead, tokens: Map<string, number>, now: number): Response {
   // As on EC2: a token request that went through a forwarding proxy is refused, so that a
   // server-side request forgery through an open proxy cannot obtain a token.
   if (req.headers.has("x-forwarded-for")) return text(403, "Forbidden");

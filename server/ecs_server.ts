@@ -7,7 +7,7 @@ import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import { iso8601 } from "../lib/credentials.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { constantTimeEqual, jsonResponse, randomToken, withRequestLog } from "./http_common.ts";
-import { startHttpServer } from "./http_server.ts";
+import { type RequestHead, startHttpServer } from "./http_server.ts";
 
 export interface EcsServerOptions {
   /** The profile's credentials (a CredentialCache, so refreshes are single-flight). */
@@ -46,7 +46,7 @@ export function startEcsServer(options: EcsServerOptions): EcsServer {
 /** The request handler, separate from the listener so that it can be tested directly. */
 export function ecsHandler(
   options: EcsServerOptions & { token: string },
-): (req: Request) => Promise<Response> {
+): (req: RequestHead) => Promise<Response> {
   const now = options.now ?? Date.now;
   return async (req) => {
     const auth = req.headers.get("authorization") ?? "";

@@ -1,7 +1,7 @@
 /** Small pieces shared by the credential servers and the EC2 proxy. */
 import { debug, isDebug } from "../lib/log.ts";
 import { formatDuration } from "../lib/duration.ts";
-import type { RequestInfo } from "./http_server.ts";
+import type { RequestHead, RequestInfo } from "./http_server.ts";
 
 /** `n` random bytes as base64url without padding (30 bytes give aws-vault's 40-character token). */
 export function randomToken(bytes: number): string {
@@ -46,9 +46,9 @@ export function remoteAddress(info: RequestInfo): string {
  * `http: <remote>: <code> <METHOD> <path> (<duration>)`. Only the path is logged (no query, no
  * headers), so tokens and credentials never reach the log.
  */
-export function withRequestLog(
-  handler: (req: Request, info: RequestInfo) => Response | Promise<Response>,
-): (req: Request, info: RequestInfo) => Promise<Response> {
+export function withRequestLog<R extends RequestHead>(
+  handler: (req: R, info: RequestInfo) => Response | Promise<Response>,
+): (req: R, info: RequestInfo) => Promise<Response> {
   // --debug is settled before any server starts; without it, requests skip the wrapper entirely.
   if (!isDebug()) return async (req, info) => await handler(req, info);
   return async (req, info) => {
