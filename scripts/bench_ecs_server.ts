@@ -81,6 +81,12 @@ async function bench(): Promise<void> {
   let errors = 0;
   const warmupEnd = performance.now() + 500;
   const end = warmupEnd + seconds * 1000;
+  // The server's own CPU time over the measured window (Linux): what a request costs it,
+  // whatever the load on the machine does to latencies.
+  let cpuStart: number | undefined;
+  setTimeout(() => cpuStart = cpuMs(child.pid), warmupEnd - performance.now());
+  let cpuEnd: number | undefined;
+  setTimeout(() => cpuEnd = cpuMs(child.pid), end - performance.now());
   async function worker() {
     while (performance.now() < end) {
       const start = performance.now();
@@ -107,6 +113,20 @@ async function bench(): Promise<void> {
     `latency ms: p50 ${pct(0.5).toFixed(2)}, p90 ${pct(0.9).toFixed(2)}, ` +
       `p99 ${pct(0.99).toFixed(2)}, max ${latencies[latencies.length - 1].toFixed(2)}`,
   );
+  if (cpuStart !== undefined && cpuEnd !== undefined) {
+    const perRequest = ((cpuEnd - cpuStart) / latencies.length) * 1000;
+    console.log(`server CPU (user + system): ${perRequest.toFixed(1)} µs per request`);
+  }
+}
+
+/** utime + stime of `pid` in ms from /proc (clock ticks of 10 ms); undefined off Linux. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request handler alone, without sockets: what the server itself costs per request. */
@@ -114,8 +134,9 @@ async function benchHandler(): Promise<void> {
   const cache = benchCache();
   await cache.retrieve();
   const handler = ecsHandler({ credentials: cache, token: "t".repeat(40) });
-  const req = () =>
-    new Request("http://127.0.0.1:1/", { headers: { authorization: "t".repeat(40) } });
+  // What the HTTP server hands a handler (server/http_server.ts ServerRequest).
+  const headers = new Headers({ authorization: "t".repeat(40) });
+  const req = () => ({ method: "GET", url: "http://127.0.0.1:1/", headers });
   for (let i = 0; i < 5_000; i++) await (await handler(req())).text();
   const n = 100_000;
   const start = performance.now();
