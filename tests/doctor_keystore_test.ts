@@ -9,6 +9,7 @@ import { checkOf, checksOf, doctor, writeConfig } from "./doctor_fixtures.ts";
 import { dummyKeys, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
 import { formatSessionKey } from "../keystore/key_names.ts";
 import type { Item } from "../keystore/keystore.ts";
+import { type OidcToken, oidcTokenItem } from "../keystore/oidc_token_item.ts";
 
 async function inHome(fn: (home: string) => Promise<void>): Promise<void> {
   const { home, cleanup } = await tempHome();
@@ -186,3 +187,40 @@ Deno.test("doctor keystore: keyctl is searched, never created, and its volatilit
     await sandbox.cleanup();
   }
 });
+
+Deno.test("doctor keystore: SSO tokens that expired and cannot be refreshed; the token is never printed", () =>
+  inHome(async (home) => {
+    const store = await homeKeystore(home);
+    const hour = 3_600_000;
+    const token = (expiration: number, refresh: boolean): OidcToken => ({
+      accessToken: "access-token-that-must-not-appear",
+      expiresIn: 0,
+      idToken: null,
+      refreshToken: refresh ? "refresh-token-that-must-not-appear" : null,
+      tokenType: "Bearer",
+      expiration: new Date(expiration),
+      registration: refresh
+        ? {
+          clientId: "c",
+          clientSecret: "client-secret-that-must-not-appear",
+          expiresAt: new Date(Date.now() + 24 * hour),
+          scopes: [],
+          grantTypes: ["refresh_token"],
+        }
+        : undefined,
+    });
+    await store.set(oidcTokenItem("https://valid/start", token(Date.now() + hour, false)));
+    await store.set(oidcTokenItem("https://stale/start", token(Date.now() - hour, false)));
+    await store.set(oidcTokenItem("https://refresh/start", token(Date.now() - hour, true)));
+    const run = await doctor(home);
+    const tokens = checksOf(run, "keystore", "sso_token");
+    const byUrl = Object.fromEntries(
+      tokens.map((c) => [c.message.slice(0, c.message.indexOf(": ")), c]),
+    );
+    assertEquals(byUrl["https://valid/start"].status, "ok");
+    assertEquals(byUrl["https://stale/start"].status, "warn");
+    assertStringIncludes(byUrl["https://stale/start"].message, "opens the browser");
+    assertEquals(byUrl["https://refresh/start"].status, "ok");
+    assertStringIncludes(byUrl["https://refresh/start"].message, "refreshed without a sign-in");
+    assertEquals(run.stdout.includes("must-not-appear"), false);
+  }));

@@ -15,8 +15,12 @@ import { passItemDecrypts, probeBackend, type ProbeResult } from "../../keystore
 import {
   isLegacySessionKey,
   isMasterCredentialsKey,
+  isOidcKey,
+  OIDC_PREFIX,
   parseSessionKey,
 } from "../../keystore/key_names.ts";
+import { decodeOidcToken } from "../../keystore/oidc_token_item.ts";
+import { canRefresh } from "../oidc_token_cache.ts";
 import { type Check, fail, ok, warn } from "./report.ts";
 
 type Env = (name: string) => string | undefined;
@@ -152,6 +156,7 @@ async function readabilityChecks(
   o: KeystoreCheckOptions,
 ): Promise<Check[]> {
   const unreadable: string[] = [];
+  const tokens: Check[] = [];
   let firstError = "";
   if (backend === "pass") {
     for (const key of keys) {
@@ -167,17 +172,46 @@ async function readabilityChecks(
     }
     for (const key of keys) {
       try {
-        await store.get(key);
+        const item = await store.get(key);
+        if (isOidcKey(key)) {
+          tokens.push(ssoTokenCheck(key.slice(OIDC_PREFIX.length), item.data, o.now));
+        }
       } catch (err) {
         unreadable.push(key);
         firstError ||= errorMessage(err);
       }
     }
   }
-  if (unreadable.length === 0) return [ok("readable", `all ${keys.length} item(s) can be read`)];
-  return [fail(
-    "readable",
-    `${unreadable.length} item(s) cannot be read: ${unreadable.join(", ")} (${firstError})`,
-    "check the passphrase or key; remove broken items with 'aws-vault remove' or 'aws-vault clear'",
-  )];
+  if (unreadable.length === 0) {
+    return [ok("readable", `all ${keys.length} item(s) can be read`), ...tokens];
+  }
+  return [
+    ...tokens,
+    fail(
+      "readable",
+      `${unreadable.length} item(s) cannot be read: ${unreadable.join(", ")} (${firstError})`,
+      "check the passphrase or key; remove broken items with 'aws-vault remove' or 'aws-vault clear'",
+    ),
+  ];
+}
+
+/** An SSO token's expiry: an expired one without a usable refresh token means a new sign-in. */
+function ssoTokenCheck(startUrl: string, data: Uint8Array, now: number): Check {
+  const token = decodeOidcToken(data, now);
+  const expires = token.expiration.toISOString();
+  if (token.expiration.getTime() > now) {
+    return ok("sso_token", `${startUrl}: valid until ${expires}`);
+  }
+  if (canRefresh(token, now)) {
+    return ok(
+      "sso_token",
+      `${startUrl}: expired at ${expires}, refreshed without a sign-in on next use`,
+    );
+  }
+  return warn(
+    "sso_token",
+    `${startUrl}: expired at ${expires} and cannot be refreshed: the next use opens the browser ` +
+      "for a new sign-in (which fails under credential_process without a browser)",
+    "sign in again from a terminal, e.g. 'aws-vault exec <sso profile> -- true'",
+  );
 }
