@@ -12,7 +12,7 @@ import {
   type SessionKey,
 } from "../keystore/key_names.ts";
 import type { AwsConfigFile } from "../sts/config/config.ts";
-import { resolvedSsoStartUrl } from "../sts/config/profile_resolve.ts";
+import { ssoStartUrlsByProfile } from "../sts/config/sso_start_urls.ts";
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
@@ -68,6 +68,18 @@ export function tableRows(
 ): string[][] {
   const rows = [["Profile", "Credentials", "Sessions"], ["=======", "===========", "========"]];
   const profileNames = config.profileNames();
+  const profileSet = new Set(profileNames);
+  const credentialSet = new Set(credentialNames);
+  const storedOidc = new Set(oidcUrls);
+  // Linear in profiles, keys and chain lengths: 20,000 profiles took 13 s when each row searched
+  // every list and resolved its profile from scratch (issue 10).
+  const startUrls = storedOidc.size > 0 ? ssoStartUrlsByProfile(config) : new Map<string, string>();
+  const sessionsByProfile = new Map<string, SessionKey[]>();
+  for (const s of sessions) {
+    const list = sessionsByProfile.get(s.profileName);
+    if (list) list.push(s);
+    else sessionsByProfile.set(s.profileName, [s]);
+  }
   const shownSessions = new Set<SessionKey>();
   const shownOidc = new Set<string>();
 
@@ -75,24 +87,23 @@ export function tableRows(
     const labels: string[] = [];
     // aws-vault v7.2.0 never shows a token here (its OIDC Has() looks up the wrong key); we show
     // the token of the profile's own start URL, as the maintained fork does.
-    const startUrl = resolvedSsoStartUrl(config, profileName);
-    if (startUrl !== "" && oidcUrls.includes(startUrl)) {
+    const startUrl = startUrls.get(profileName) ?? "";
+    if (startUrl !== "" && storedOidc.has(startUrl)) {
       labels.push(OIDC_PREFIX + startUrl);
       shownOidc.add(startUrl);
     }
-    for (const s of sessions) {
-      if (s.profileName !== profileName) continue;
+    for (const s of sessionsByProfile.get(profileName) ?? []) {
       labels.push(sessionLabel(s, now));
       shownSessions.add(s);
     }
     rows.push([
       profileName,
-      credentialNames.includes(profileName) ? profileName : "-",
+      credentialSet.has(profileName) ? profileName : "-",
       labels.length > 0 ? labels.join(", ") : "-",
     ]);
   }
   for (const name of credentialNames) {
-    if (!profileNames.includes(name)) rows.push(["-", name, "-"]);
+    if (!profileSet.has(name)) rows.push(["-", name, "-"]);
   }
   for (const url of oidcUrls) {
     if (!shownOidc.has(url)) rows.push(["-", "-", OIDC_PREFIX + url]);

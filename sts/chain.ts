@@ -114,9 +114,34 @@ export class ChainBuilder {
    * vault/vault.go GetProviderForProfile: stored/source path, else SSO, else web identity, else
    * credential_process.
    */
-  async providerFor(p: ProfileConfig): Promise<CredentialsProvider> {
-    const hasStored = this.options.storedKeys.has(p.name);
-    if (hasStored || p.sourceProfile) return await this.sourceWithSession(p, hasStored);
+  async providerFor(top: ProfileConfig): Promise<CredentialsProvider> {
+    // Down the source_profile chain to the profile whose credentials start it (stored keys, or no
+    // source), then back up, wrapping each step. A loop, not recursion: a 3,000-deep chain
+    // overflowed the stack (issue 10).
+    const above: ProfileConfig[] = [];
+    let p = top;
+    while (!this.options.storedKeys.has(p.name) && p.sourceProfile) {
+      above.push(p);
+      p = p.sourceProfile;
+    }
+    let provider: CredentialsProvider;
+    if (this.options.storedKeys.has(p.name)) {
+      debug(`profile ${p.name}: using stored credentials`);
+      provider = await this.withSession(
+        p,
+        new MasterCredentialsProvider(this.options.keystore, p.name),
+      );
+    } else {
+      provider = await this.firstProvider(p);
+    }
+    for (let i = above.length - 1; i >= 0; i--) {
+      provider = await this.withSession(above[i], provider);
+    }
+    return provider;
+  }
+
+  /** The credentials of a profile with neither stored keys nor a source profile. */
+  private async firstProvider(p: ProfileConfig): Promise<CredentialsProvider> {
     if (p.ssoStartUrl !== "") {
       debug(`profile ${p.name}: using SSO role credentials`);
       return await this.sso(p);
@@ -149,21 +174,13 @@ export class ChainBuilder {
   }
 
   /**
-   * vault/vault.go getSourceCredWithSession: the source credentials, then AssumeRole or
-   * GetSessionToken on top.
+   * vault/vault.go getSourceCredWithSession: AssumeRole or GetSessionToken on top of the source
+   * credentials.
    */
-  private async sourceWithSession(
+  private async withSession(
     p: ProfileConfig,
-    hasStored: boolean,
+    source: CredentialsProvider,
   ): Promise<CredentialsProvider> {
-    let source: CredentialsProvider;
-    if (hasStored) {
-      debug(`profile ${p.name}: using stored credentials`);
-      source = new MasterCredentialsProvider(this.options.keystore, p.name);
-    } else {
-      source = await this.providerFor(p.sourceProfile!);
-    }
-
     if (p.roleArn !== "") {
       const chainedMfa = p.mfaSerial !== "" && p.mfaSerial === this.chainedMfa;
       const serial = chainedMfa ? "" : p.mfaSerial;

@@ -68,9 +68,21 @@ function homeDir(env: (name: string) => string | undefined): string {
   return home;
 }
 
+/**
+ * Sections by the name each kind is looked up by; the first section wins, as a linear search in
+ * file order would find it. Built once per document, so that `list` and profile resolution stay
+ * linear in the number of profiles (issue 10: `list` of 20,000 profiles took 13 s).
+ */
+interface SectionIndex {
+  profiles: Map<string, IniSection>;
+  ssoSessions: Map<string, IniSection>;
+  services: Map<string, IniSection>;
+}
+
 /** A parsed config file. Keeps the bytes it was parsed from so that edits only append. */
 export class AwsConfigFile {
   #doc: IniDocument;
+  #index?: SectionIndex;
 
   constructor(readonly path: string, doc: IniDocument) {
     this.#doc = doc;
@@ -82,7 +94,7 @@ export class AwsConfigFile {
    * exist.
    */
   profileNames(): string[] {
-    const names: string[] = [];
+    const names = new Set<string>();
     for (const section of this.#doc.sections) {
       let name: string | undefined;
       if (section.name === "default") {
@@ -92,9 +104,9 @@ export class AwsConfigFile {
       } else if (!isKnownNonProfileSection(section.name)) {
         debug(`Unrecognised ini file section: ${section.name || "DEFAULT"}`);
       }
-      if (name !== undefined && !names.includes(name)) names.push(name);
+      if (name !== undefined) names.add(name);
     }
-    return names;
+    return [...names];
   }
 
   /** True if the file has the section aws-vault looks up for `name` (`[default]` for "default"). */
@@ -115,24 +127,41 @@ export class AwsConfigFile {
   /** The profile's own section: `[default]` for "default" (never `[profile default]`). */
   profileSection(name: string): IniSection | undefined {
     if (name === "default") return this.#doc.section("default");
-    return this.#doc.sections.find((s) => profileNameOf(s.name) === name);
+    return this.#sections().profiles.get(name);
   }
 
   ssoSessionSection(name: string): IniSection | undefined {
-    return this.#doc.sections.find((s) =>
-      /^sso-session\s/.test(s.name) && s.name.slice(12).trim() === name
-    );
+    return this.#sections().ssoSessions.get(name);
   }
 
   servicesSection(name: string): IniSection | undefined {
-    return this.#doc.sections.find((s) =>
-      /^services\s/.test(s.name) && s.name.slice(9).trim() === name
-    );
+    return this.#sections().services.get(name);
   }
 
   /** Replaces the parsed content after the file was rewritten. */
   replaceDocument(doc: IniDocument): void {
     this.#doc = doc;
+    this.#index = undefined;
+  }
+
+  #sections(): SectionIndex {
+    if (this.#index) return this.#index;
+    const index: SectionIndex = {
+      profiles: new Map(),
+      ssoSessions: new Map(),
+      services: new Map(),
+    };
+    const add = (map: Map<string, IniSection>, name: string, section: IniSection) => {
+      if (!map.has(name)) map.set(name, section);
+    };
+    for (const s of this.#doc.sections) {
+      const profile = profileNameOf(s.name);
+      if (profile !== undefined) add(index.profiles, profile, s);
+      else if (/^sso-session\s/.test(s.name)) add(index.ssoSessions, s.name.slice(12).trim(), s);
+      else if (/^services\s/.test(s.name)) add(index.services, s.name.slice(9).trim(), s);
+    }
+    this.#index = index;
+    return index;
   }
 }
 

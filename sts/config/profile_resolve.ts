@@ -29,9 +29,9 @@ interface Draft extends ProfileConfig {
 }
 
 /**
- * Resolves `name` and, recursively, its source profiles. `env` defaults to the process
- * environment. Throws ConfigLoadError (`Error loading config: ...`, aws-vault's wording for every
- * error of its config loader) for include or source_profile loops and bad session_tags.
+ * Resolves `name` and its source profiles. `env` defaults to the process environment. Throws
+ * ConfigLoadError (`Error loading config: ...`, aws-vault's wording for every error of its config
+ * loader) for include or source_profile loops, bad session_tags and invalid regions.
  */
 export function resolveProfile(
   file: AwsConfigFile,
@@ -40,7 +40,7 @@ export function resolveProfile(
   env: Env = (n) => Deno.env.get(n),
 ): ProfileConfig {
   try {
-    return resolveChain(file, name, base, env, name, []);
+    return resolveChain(file, name, base, env);
   } catch (err) {
     if (err instanceof UserError && !(err instanceof ConfigLoadError)) {
       throw new ConfigLoadError(err.message);
@@ -49,37 +49,84 @@ export function resolveProfile(
   }
 }
 
+/**
+ * The profile and its source_profile chain, linked both ways. Iterative, and linear in the length
+ * of the chains: organisations generate deep and wide configs, and the recursive version overflowed
+ * the stack on a 3,000-deep source_profile chain (issue 10).
+ */
 function resolveChain(
   file: AwsConfigFile,
   name: string,
   base: ProfileBaseConfig,
   env: Env,
-  target: string,
-  sourceChain: string[],
 ): ProfileConfig {
-  if (sourceChain.includes(name)) {
-    const loop = [...sourceChain, name].join(" -> ");
-    throw new UserError(
-      `Loop detected in config file for profile '${name}': source_profile chain ${loop}`,
-    );
+  const chain: ProfileConfig[] = [];
+  const seen = new Set<string>();
+  let current = name;
+  while (true) {
+    if (seen.has(current)) {
+      const names = [...chain.map((p) => p.name), current];
+      throw new UserError(
+        `Loop detected in config file for profile '${current}': source_profile chain ${
+          shortChain(names)
+        }`,
+      );
+    }
+    seen.add(current);
+    const profile = resolveOne(file, current, base, env, current === name);
+    const previous = chain.at(-1);
+    if (previous) {
+      profile.chainedFromProfile = previous;
+      previous.sourceProfile = profile;
+    }
+    chain.push(profile);
+    if (profile.sourceProfileName === "") return chain[0];
+    current = profile.sourceProfileName;
   }
+}
+
+/** `a -> b -> c`, with the middle of a very long chain left out. */
+function shortChain(names: string[]): string {
+  const shown = names.length <= 12
+    ? names
+    : [...names.slice(0, 5), `... (${names.length - 10} more)`, ...names.slice(-5)];
+  return shown.join(" -> ");
+}
+
+/** One profile of a source chain, without following its source_profile. */
+function resolveOne(
+  file: AwsConfigFile,
+  name: string,
+  base: ProfileBaseConfig,
+  env: Env,
+  isTarget: boolean,
+): ProfileConfig {
   const draft = newDraft(name, base);
-  populateFromEnv(draft, env, name === target);
-  populateFromFile(file, draft, name, new Set());
+  populateFromEnv(draft, env, isTarget);
+  populateFromFile(file, draft, name);
   // A self-reference means "use my own stored credentials".
   if (draft.sourceProfileName === name) draft.sourceProfileName = "";
   populateDefaults(draft);
-
+  checkRegion(name, "region", draft.region);
+  checkRegion(name, "sso_region", draft.ssoRegion);
   const { taken: _taken, ...profile } = draft;
-  if (profile.sourceProfileName !== "") {
-    const source = resolveChain(file, profile.sourceProfileName, base, env, target, [
-      ...sourceChain,
-      name,
-    ]);
-    source.chainedFromProfile = profile;
-    profile.sourceProfile = source;
-  }
   return profile;
+}
+
+/**
+ * A region becomes part of a host name and of the signature's scope in the Authorization header;
+ * one with a control character or a space must not get that far (issue 10). The rule is
+ * botocore's validate_region_name (a DNS label).
+ */
+const REGION_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+function checkRegion(profile: string, key: "region" | "sso_region", value: string): void {
+  if (value === "" || REGION_NAME.test(value)) return;
+  throw new UserError(
+    `profile ${profile}: ${key} ${
+      JSON.stringify(value.length > 64 ? value.slice(0, 64) + "..." : value)
+    } is not a valid region name (letters, digits and hyphens)`,
+  );
 }
 
 function newDraft(name: string, base: ProfileBaseConfig): Draft {
@@ -213,11 +260,24 @@ function envDuration(text: string): number {
   }
 }
 
-/** Fills empty fields from `name`'s section, then its include_profile (or [default]). */
-function populateFromFile(file: AwsConfigFile, p: Draft, name: string, visited: Set<string>): void {
-  if (visited.has(name)) throw new UserError(`Loop detected in config file for profile '${name}'`);
-  visited.add(name);
+/**
+ * Fills empty fields from `name`'s section, then from each profile of its include_profile chain
+ * (which ends at [default]), in a loop rather than recursion.
+ */
+function populateFromFile(file: AwsConfigFile, p: Draft, name: string): void {
+  const visited = new Set<string>();
+  let next: string | undefined = name;
+  while (next !== undefined) {
+    if (visited.has(next)) {
+      throw new UserError(`Loop detected in config file for profile '${next}'`);
+    }
+    visited.add(next);
+    next = populateFromSection(file, p, next);
+  }
+}
 
+/** Fills empty fields from one section; returns the profile to read next, if any. */
+function populateFromSection(file: AwsConfigFile, p: Draft, name: string): string | undefined {
   const section = file.profileSection(name);
   if (!section) debug(`Profile '${name}' missing in config file`);
   const v = (key: string) => section?.values.get(key) ?? "";
@@ -277,8 +337,8 @@ function populateFromFile(file: AwsConfigFile, p: Draft, name: string, visited: 
   }
 
   const include = v("include_profile");
-  if (include !== "") populateFromFile(file, p, include, visited);
-  else if (name !== "default") populateFromFile(file, p, "default", visited);
+  if (include !== "") return include;
+  return name !== "default" ? "default" : undefined;
 }
 
 type StringField = {
