@@ -2,7 +2,7 @@
  * The aws-vault application: global flags, the command table, help and version output, and the
  * mapping of errors to `aws-vault: error: ...` lines and exit codes.
  */
-import { errorMessage, UsageError, UserError } from "../lib/errors.ts";
+import { errorMessage, presentableMessage, UsageError, UserError } from "../lib/errors.ts";
 import { debug, setDebug } from "../lib/log.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
 import { printOut } from "./output.ts";
@@ -254,12 +254,14 @@ export async function runApp(argv: string[]): Promise<number> {
     });
     return code ?? 0;
   } catch (err) {
+    // Never a secret, never a 100 KB profile name (lib/errors.ts).
+    const message = presentableMessage(errorMessage(err), argv);
     if (err instanceof UsageError) {
-      writeErr(`${appName}: error: ${err.message}, try --help\n`);
+      writeErr(`${appName}: error: ${message}, try --help\n`);
       return err.exitCode;
     }
     const prefix = entry ? `${entry.errorPrefix}: ` : "";
-    writeErr(`${appName}: error: ${prefix}${errorMessage(err)}\n`);
+    writeErr(`${appName}: error: ${prefix}${message}\n`);
     if (!(err instanceof UserError) && Deno.env.get("AWS_VAULT_STACK") === "1") {
       writeErr(`${(err as Error).stack}\n`);
     }

@@ -13,7 +13,7 @@ import type { ProfileBaseConfig, ProfileConfig } from "../sts/config/profile_con
 import type { Keystore } from "../keystore/keystore.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
-import { printOut } from "./output.ts";
+import { printOut, stdoutWasClosed } from "./output.ts";
 
 /** The flags export shares with exec (same names, shorts and help as aws-vault). */
 export const CREDENTIAL_FLAGS: FlagSpec[] = [
@@ -98,6 +98,10 @@ export async function run(ctx: CommandContext): Promise<number> {
  * Retrieves the profile's credentials and writes them to stdout in `format` (also `exec --json`).
  */
 export async function exportCredentials(ctx: CommandContext, format: ExportFormat): Promise<void> {
+  // Checked first, so that nobody is asked for an MFA code for credentials that would be lost.
+  if (stdoutWasClosed()) {
+    throw new UserError("stdout is closed; not writing credentials to nowhere");
+  }
   const session = await openCredentialsProvider(ctx, ctx.flags.bool("no-session"));
   const creds = await retrieveCredentials(session.provider, ctx.args.profile);
   const text = formatCredentials(format, ctx.args.profile, creds, session.profile.region);

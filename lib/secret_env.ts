@@ -6,6 +6,8 @@
  * anything runs, so that no child, whoever spawns it and however, inherits it.
  */
 
+import { invalidVariableText, UserError } from "./errors.ts";
+
 /** The variables moved out of the process environment at start-up. */
 export const WITHHELD_VARIABLES = ["AWS_VAULT_FILE_PASSPHRASE"] as const;
 
@@ -14,16 +16,31 @@ const held = new Map<string, string>();
 /** Removes WITHHELD_VARIABLES from the process environment, keeping their values for us only. */
 export function withholdSecretVariables(): void {
   for (const name of WITHHELD_VARIABLES) {
-    const value = Deno.env.get(name);
+    let value: string | undefined;
+    try {
+      value = Deno.env.get(name);
+    } catch {
+      // Not valid UTF-8: Deno's error quotes the value. getEnv() reports it, naming the variable.
+      notUtf8.add(name);
+      Deno.env.delete(name);
+      continue;
+    }
     if (value === undefined) continue;
     held.set(name, value);
     Deno.env.delete(name);
   }
 }
 
+const notUtf8 = new Set<string>();
+
 /** `Deno.env.get`, plus the withheld variables: how our own code reads its environment. */
 export function getEnv(name: string): string | undefined {
-  return held.get(name) ?? Deno.env.get(name);
+  if (notUtf8.has(name)) throw new UserError(invalidVariableText(name));
+  try {
+    return held.get(name) ?? Deno.env.get(name);
+  } catch {
+    throw new UserError(invalidVariableText(name));
+  }
 }
 
 /** `env` without WITHHELD_VARIABLES: the environment a child may see. */

@@ -7,6 +7,28 @@
 import { debug } from "../../lib/log.ts";
 import { AwsNetworkError, AwsServiceError } from "./error.ts";
 
+/**
+ * Refuses a value with a control character before it goes into an HTTP header. fetch rejects CR,
+ * LF and NUL with a message that quotes the value (a session token is a secret) and lets the other
+ * control characters through (issue 10). `what` names the value, never shows it.
+ */
+export function checkHeaderValue(operation: string, what: string, value: string): void {
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(value)) {
+    throw new AwsRequestNotSentError(
+      `operation error ${operation}: the ${what} contains a control character; request not sent`,
+    );
+  }
+}
+
+/** A request refused before it was sent; never retried. */
+export class AwsRequestNotSentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AwsRequestNotSentError";
+  }
+}
+
 /** Default per-attempt timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default pause before the single retry. */

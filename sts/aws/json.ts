@@ -8,7 +8,7 @@
 import { parseJsonObject } from "../../lib/json_object.ts";
 import { debug } from "../../lib/log.ts";
 import { AwsServiceError } from "./error.ts";
-import { fetchAnswer, type HttpAnswer, withOneRetry } from "./http.ts";
+import { checkHeaderValue, fetchAnswer, type HttpAnswer, withOneRetry } from "./http.ts";
 
 export interface RestJsonRequest {
   /** "SSO OIDC CreateToken": for logs and network errors. */
@@ -31,6 +31,9 @@ export function restJsonCall(req: RestJsonRequest): Promise<Record<string, unkno
 }
 
 async function attempt(req: RestJsonRequest): Promise<Record<string, unknown>> {
+  for (const [name, value] of Object.entries(req.headers ?? {})) {
+    checkHeaderValue(req.operation, `${name} header`, value);
+  }
   const headers = new Headers({ "user-agent": "aws-vault-deno", ...req.headers });
   let body: string | undefined;
   if (req.body !== undefined) {

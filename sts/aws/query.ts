@@ -8,7 +8,7 @@
 import type { Credentials } from "../../lib/credentials.ts";
 import { debug, maskKey } from "../../lib/log.ts";
 import { AwsServiceError, serviceErrorFromResponse } from "./error.ts";
-import { fetchAnswer, withOneRetry } from "./http.ts";
+import { checkHeaderValue, fetchAnswer, withOneRetry } from "./http.ts";
 import type { ResolvedEndpoint } from "./endpoints.ts";
 import { child, parseXml, type XmlElement } from "./xml.ts";
 
@@ -66,6 +66,9 @@ async function attempt(req: QueryRequest): Promise<XmlElement> {
   });
   let signedHeaders = headers;
   if (req.credentials) {
+    checkHeaderValue(operationName(req), "access key id", req.credentials.accessKeyId);
+    checkHeaderValue(operationName(req), "session token", req.credentials.sessionToken ?? "");
+    checkHeaderValue(operationName(req), "signing region", req.endpoint.signingRegion);
     const { AwsV4Signer } = await import("aws4fetch");
     const signed = await new AwsV4Signer({
       method: "POST",
