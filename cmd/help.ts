@@ -108,10 +108,10 @@ export function kingpinModel(app: HelpModel): HelpModel {
   };
 }
 
-/** kingpin's width: $COLUMNS, else the terminal's width, else 80. */
+/** kingpin's width: $COLUMNS when Go's Atoi reads it, else the terminal's width, else 80. */
 export function helpWidth(stream: { isTerminal(): boolean }): number {
-  const columns = Number.parseInt(Deno.env.get("COLUMNS") ?? "", 10);
-  if (Number.isInteger(columns)) return columns;
+  const columns = Deno.env.get("COLUMNS") ?? "";
+  if (/^[+-]?\d+$/.test(columns)) return Number(columns);
   if (stream.isTerminal()) {
     try {
       return Deno.consoleSize().columns;

@@ -84,12 +84,21 @@ Deno.test("help: aliases, help help, and a hidden command's help", async () => {
 
 Deno.test("help: $COLUMNS sets the width, as kingpin reads it", async () => {
   await withHome(async (home) => {
-    const r = await runCli(["--help"], { home, env: { COLUMNS: "120" } });
+    const [wide, odd] = await Promise.all([
+      runCli(["--help"], { home, env: { COLUMNS: "120" } }),
+      // Not a number to Go's strconv.Atoi: the default 80 columns (stderr is not a terminal).
+      runCli(["--help"], { home, env: { COLUMNS: "120 " } }),
+    ]);
     assertStringIncludes(
-      r.stderr,
+      wide.stderr,
       "\n\nA vault for securely storing and accessing AWS credentials in development environments." +
         "\n\n\n",
     );
+    assertStringIncludes(
+      odd.stderr,
+      "\n\nA vault for securely storing and accessing AWS credentials",
+    );
+    assertStringIncludes(odd.stderr, " in development\nenvironments.\n\n\n");
   });
 });
 
