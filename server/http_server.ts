@@ -10,8 +10,8 @@
  *   connection is busy in a handler, the new one is closed at once.
  * - accept(2) failing with EMFILE/ENFILE closes the longest-waiting connection and lowers the cap
  *   below the number open, so that outgoing STS calls keep a few descriptors; with nothing to
- *   close it backs off (up to a second) instead of spinning. The server recovers as soon as
- *   descriptors are free again.
+ *   close it backs off (up to a second) instead of spinning. The cap climbs back by one a sweep,
+ *   so the server returns to full service once descriptors are free again.
  * - A connection gets `idleTimeoutMs` to start its next request and `headerTimeoutMs` to finish a
  *   request head (slow or half-sent requests), `writeTimeoutMs` to take its response.
  * - Heads are limited to `maxHeadBytes`, bodies to MAX_BODY_BYTES (IMDS and ECS requests have
@@ -124,7 +124,9 @@ export function startHttpServer(options: HttpServerOptions, handler: Handler): H
   const headerTimeout = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
   const writeTimeout = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
   const maxHead = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
-  let cap = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  /** The cap now: lowered on EMFILE, raised back by one a sweep once descriptors are free. */
+  let cap = maxConnections;
   const open = new Set<Connection>();
   const tasks = new Set<Promise<void>>();
   let closing = false;
@@ -149,6 +151,7 @@ export function startHttpServer(options: HttpServerOptions, handler: Handler): H
   // One sweep a quarter of the shortest timeout: a timer per request would cost more.
   const sweepEvery = Math.max(10, Math.min(idleTimeout, headerTimeout, writeTimeout) / 4);
   const sweeper = setInterval(() => {
+    if (cap < maxConnections) cap++;
     const now = performance.now();
     for (const c of open) {
       const limit = c.busy ? writeTimeout : c.started ? headerTimeout : idleTimeout;
