@@ -118,3 +118,22 @@ Deno.test("http server: beyond the cap, a newcomer replaces the longest-waiting 
     await server.shutdown();
   }
 });
+
+Deno.test("http server: a handler that throws answers 500 on that request only", async () => {
+  let calls = 0;
+  const server = startHttpServer({ hostname: "127.0.0.1", port: 0 }, () => {
+    if (++calls === 1) throw new Error("boom");
+    return new Response("fine");
+  });
+  try {
+    const conn = await connect(server.addr.port);
+    await conn.write(
+      encoder.encode("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nConnection: close\r\n\r\n"),
+    );
+    const text = await readUntilClosed(conn);
+    assertEquals(text.match(/HTTP\/1\.1 \d+/g), ["HTTP/1.1 500", "HTTP/1.1 200"]);
+    assert(text.endsWith("\r\n\r\nfine"), text);
+  } finally {
+    await server.shutdown();
+  }
+});
