@@ -1,6 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { didYouMean, editDistance, PROFILE_SECTION_KEYS } from "./known_keys.ts";
-import { firstWord } from "./profile_checks.ts";
+import { firstWord } from "./program_checks.ts";
 
 Deno.test("didYouMean: typos get the known key, unrelated and short keys get nothing", () => {
   assertEquals(didYouMean("mfa_serail", PROFILE_SECTION_KEYS), "mfa_serial");

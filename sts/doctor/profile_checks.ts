@@ -6,7 +6,6 @@
  * GetSessionToken rules are the chain's (sts/chain.ts), so doctor reports what aws-vault does.
  */
 import { errorMessage } from "../../lib/errors.ts";
-import { findExecutable } from "../../lib/which.ts";
 import type { AwsConfigFile } from "../config/config.ts";
 import { resolveProfile } from "../config/profile_resolve.ts";
 import { emptyBaseConfig, type ProfileConfig } from "../config/profile_config.ts";
@@ -14,6 +13,7 @@ import { resolveEndpoint } from "../aws/endpoints.ts";
 import { ROLE_CHAINING_MAXIMUM_MS } from "../chain.ts";
 import { didYouMean, PROFILE_SECTION_KEYS, SSO_SESSION_KEYS } from "./known_keys.ts";
 import type { CredentialsFile } from "./config_file_checks.ts";
+import { programChecks } from "./program_checks.ts";
 import { type Check, fail, ok, warn } from "./report.ts";
 
 type Env = (name: string) => string | undefined;
@@ -67,7 +67,7 @@ export function checkProfile(ctx: ProfileCheckContext, name: string): Check[] {
   checks.push(...credentialSourceChecks(ctx, profile));
   checks.push(...regionChecks(ctx, profile));
   checks.push(...chainingChecks(profile));
-  checks.push(...programChecks(ctx, profile));
+  checks.push(...programChecks(ctx.env, profile));
   checks.push(...staticKeyChecks(ctx, profile));
   return checks;
 }
@@ -286,80 +286,6 @@ function chainingChecks(p: ProfileConfig): Check[] {
     checks.push(ok("mfa_serial", `the role uses '${source.name}''s MFA session`));
   }
   return checks;
-}
-
-/** credential_process, mfa_process and web_identity_token_process must name a program we find. */
-function programChecks(ctx: ProfileCheckContext, p: ProfileConfig): Check[] {
-  const checks: Check[] = [];
-  const settings: [string, string][] = [
-    ["credential_process", p.credentialProcess],
-    ["mfa_process", p.mfaProcess],
-    ["web_identity_token_process", p.webIdentityTokenProcess],
-  ];
-  for (const [key, commandLine] of settings) {
-    if (commandLine === "") continue;
-    const program = firstWord(commandLine);
-    if (program === undefined) {
-      checks.push(ok(key, "not checked (the command line uses shell expansion)"));
-    } else if (findExecutable(program, ctx.env) !== undefined) {
-      checks.push(ok(key, `'${program}' found`));
-    } else {
-      checks.push(fail(
-        key,
-        `'${program}' is not an executable file${program.includes("/") ? "" : " on PATH"}`,
-        `install it or fix the path in ${key} of [profile ${p.name}]`,
-      ));
-    }
-  }
-  return checks;
-}
-
-/**
- * The program of a `/bin/sh -c` command line: the first word after any `VAR=value` assignments,
- * unquoted; undefined when it depends on expansion (`$`, backquotes, `~user`, globs).
- */
-export function firstWord(commandLine: string): string | undefined {
-  const words: string[] = [];
-  let word = "";
-  let inWord = false;
-  let quote = "";
-  for (let i = 0; i < commandLine.length; i++) {
-    const c = commandLine[i];
-    if (quote === "'") {
-      if (c === "'") quote = "";
-      else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = "";
-      else if (c === "$" || c === "`") return undefined;
-      else if (c === "\\" && i + 1 < commandLine.length) word += commandLine[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < commandLine.length) {
-      word += commandLine[++i];
-      inWord = true;
-    } else if (/\s/.test(c) || ";&|<>()".includes(c)) {
-      if (inWord) {
-        if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) {
-          word = "";
-          inWord = false;
-          continue;
-        }
-        words.push(word);
-        break;
-      }
-    } else if (c === "$" || c === "`" || c === "*" || c === "?" || c === "[") {
-      return undefined;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (words.length === 0 && inWord && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) words.push(word);
-  const program = words[0];
-  if (program === undefined || program === "" || program.startsWith("~")) return undefined;
-  return program;
 }
 
 /**
