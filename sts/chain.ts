@@ -4,7 +4,7 @@
  * cached. Building the chain reads the keystore's key list once and makes no AWS call; the
  * providers call AWS (and ask for MFA codes) only in retrieve().
  */
-import type { CredentialsProvider } from "../lib/credentials.ts";
+import type { Credentials, CredentialsProvider } from "../lib/credentials.ts";
 import { UserError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import { formatDuration as formatDurationForLog } from "../lib/duration.ts";
@@ -148,11 +148,13 @@ export class ChainBuilder {
     }
     if (p.webIdentityTokenFile !== "" || p.webIdentityTokenProcess !== "") {
       debug(`profile ${p.name}: using web identity`);
-      const { WebIdentityProvider } = await load<typeof import("./providers/web_identity.ts")>(
-        "providers/web_identity.ts",
-      );
       return await this.cached(
-        new WebIdentityProvider(p, this.options.env),
+        async () => {
+          const { WebIdentityProvider } = await load<
+            typeof import("./providers/web_identity.ts")
+          >("providers/web_identity.ts");
+          return new WebIdentityProvider(p, this.options.env);
+        },
         "sts.AssumeRoleWithWebIdentity",
         p.name,
         "",
@@ -160,11 +162,13 @@ export class ChainBuilder {
     }
     if (p.credentialProcess !== "") {
       debug(`profile ${p.name}: using credential process`);
-      const { CredentialProcessProvider } = await load<
-        typeof import("./providers/credential_process.ts")
-      >("providers/credential_process.ts");
       return await this.cached(
-        new CredentialProcessProvider(p.credentialProcess),
+        async () => {
+          const { CredentialProcessProvider } = await load<
+            typeof import("./providers/credential_process.ts")
+          >("providers/credential_process.ts");
+          return new CredentialProcessProvider(p.credentialProcess);
+        },
         "credential_process",
         p.name,
         "",
@@ -185,14 +189,16 @@ export class ChainBuilder {
       const chainedMfa = p.mfaSerial !== "" && p.mfaSerial === this.chainedMfa;
       const serial = chainedMfa ? "" : p.mfaSerial;
       debug(`profile ${p.name}: using AssumeRole${mfaDetails(chainedMfa, serial)}`);
-      const { AssumeRoleProvider } = await load<typeof import("./providers/assume_role.ts")>(
-        "providers/assume_role.ts",
-      );
-      const provider = new AssumeRoleProvider(source, p, serial, this.options.env);
+      const assumeRole = async () => {
+        const { AssumeRoleProvider } = await load<typeof import("./providers/assume_role.ts")>(
+          "providers/assume_role.ts",
+        );
+        return new AssumeRoleProvider(source, p, serial, this.options.env);
+      };
       // aws-vault caches a role session only when it was made with MFA.
       return serial !== ""
-        ? await this.cached(provider, "sts.AssumeRole", p.name, serial)
-        : provider;
+        ? await this.cached(assumeRole, "sts.AssumeRole", p.name, serial)
+        : await assumeRole();
     }
 
     if (isMasterCredentialsProvider(source)) {
@@ -203,11 +209,13 @@ export class ChainBuilder {
         const duration = p.chainedFromProfile
           ? p.chainedGetSessionTokenDuration
           : p.nonChainedGetSessionTokenDuration;
-        const { SessionTokenProvider } = await load<typeof import("./providers/session_token.ts")>(
-          "providers/session_token.ts",
-        );
         return await this.cached(
-          new SessionTokenProvider(source, p, duration, this.options.env),
+          async () => {
+            const { SessionTokenProvider } = await load<
+              typeof import("./providers/session_token.ts")
+            >("providers/session_token.ts");
+            return new SessionTokenProvider(source, p, duration, this.options.env);
+          },
           "sts.GetSessionToken",
           p.name,
           p.mfaSerial,
@@ -261,21 +269,32 @@ export class ChainBuilder {
       env,
       tokenCache: new OidcTokenCache(this.options.keystore),
     });
-    return await this.cached(provider, "sso.GetRoleCredentials", p.name, p.ssoStartUrl, {
-      env,
-      // A waiter must outlast the other process's device flow (a person approving in a browser).
-      timeoutMs: SSO_LOCK_TIMEOUT_MS,
-    });
+    return await this.cached(
+      () => Promise.resolve(provider),
+      "sso.GetRoleCredentials",
+      p.name,
+      p.ssoStartUrl,
+      {
+        env,
+        // A waiter must outlast the other process's device flow (a person approving in a browser).
+        timeoutMs: SSO_LOCK_TIMEOUT_MS,
+      },
+    );
   }
 
+  /**
+   * The session cache in front of the provider `make` builds. `make`, and so the import of the
+   * provider's module with the STS client, MFA prompts or process-running code behind it, runs
+   * only on a cache miss: a cached `credential_process` call loads none of that.
+   */
   private async cached(
-    provider: CredentialsProvider,
+    make: () => Promise<CredentialsProvider>,
     type: SessionType,
     profileName: string,
     mfaSerial: string,
     lock: LockOptions = { env: this.options.env },
   ): Promise<CredentialsProvider> {
-    if (this.options.disableCache) return provider;
+    if (this.options.disableCache) return await make();
     const { CachedSessionProvider, minTtlFromEnv, SessionStore } = await load<
       typeof import("./session_cache.ts")
     >("session_cache.ts");
@@ -283,10 +302,26 @@ export class ChainBuilder {
     return new CachedSessionProvider({
       store: this.store,
       meta: { type, profileName, mfaSerial },
-      provider,
+      provider: new DeferredProvider(make),
       minTtlMs: minTtlFromEnv(this.options.env),
       lock,
     });
+  }
+}
+
+/** A provider built on its first retrieve() (see ChainBuilder.cached). */
+export class DeferredProvider implements CredentialsProvider {
+  private built?: Promise<CredentialsProvider>;
+
+  constructor(private readonly make: () => Promise<CredentialsProvider>) {}
+
+  /** The provider, built (and its module imported) on the first call. */
+  provider(): Promise<CredentialsProvider> {
+    return this.built ??= this.make();
+  }
+
+  async retrieve(): Promise<Credentials> {
+    return await (await this.provider()).retrieve();
   }
 }
 

@@ -14,7 +14,7 @@ import {
 } from "../tests/engine_fixtures.ts";
 import type { CredentialsProvider } from "../lib/credentials.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
-import { getCredentialsProvider } from "./chain.ts";
+import { DeferredProvider, getCredentialsProvider } from "./chain.ts";
 import { CachedSessionProvider } from "./session_cache.ts";
 import { MasterCredentialsProvider } from "./providers/master.ts";
 import { SessionTokenProvider } from "./providers/session_token.ts";
@@ -92,25 +92,27 @@ region = eu-west-1
 `;
 
 /** A readable description of a provider tree: what runs, what is cached under which key. */
-function describe(p: CredentialsProvider): string {
+async function describe(p: CredentialsProvider): Promise<string> {
   if (p instanceof CachedSessionProvider) {
     const m = p.options.meta;
     const serial = m.mfaSerial === "" ? "" : ",mfa";
-    return `cache(${m.type},${m.profileName}${serial})<${describe(p.options.provider)}>`;
+    return `cache(${m.type},${m.profileName}${serial})<${await describe(p.options.provider)}>`;
   }
   if (p instanceof MasterCredentialsProvider) return `master(${p.credentialsName})`;
   if (p instanceof SessionTokenProvider) {
     const mfa = p.profile.mfaSerial === "" ? "" : " mfa";
-    return `GetSessionToken(${p.duration / 3_600_000}h${mfa})<${describe(p.source)}>`;
+    return `GetSessionToken(${p.duration / 3_600_000}h${mfa})<${await describe(p.source)}>`;
   }
   if (p instanceof AssumeRoleProvider) {
     const mfa = p.mfaSerial === "" ? "" : " mfa";
-    return `AssumeRole(${p.profile.name} ${p.profile.assumeRoleDuration / 3_600_000}h${mfa})<${
-      describe(p.source)
-    }>`;
+    return `AssumeRole(${p.profile.name} ${
+      p.profile.assumeRoleDuration / 3_600_000
+    }h${mfa})<${await describe(p.source)}>`;
   }
   if (p instanceof WebIdentityProvider) return `WebIdentity(${p.profile.name})`;
   if (p instanceof CredentialProcessProvider) return `CredentialProcess`;
+  // Built on a cache miss only; describe what it would build.
+  if (p instanceof DeferredProvider) return await describe(await p.provider());
   return p.constructor.name;
 }
 
@@ -137,7 +139,7 @@ async function chainFor(
       disableCache: opts.disableCache,
       env: envOf(opts.env),
     });
-    return describe(provider);
+    return await describe(provider);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -276,7 +278,7 @@ Deno.test("chain: stored keys without a config section are enough", async () => 
     });
     assertEquals(profile.name, "nosection");
     assertEquals(
-      describe(provider),
+      await describe(provider),
       "cache(sts.GetSessionToken,nosection)<GetSessionToken(1h)<master(nosection)>>",
     );
   } finally {
