@@ -175,7 +175,7 @@ Deno.test("add: stale temp files of ours are removed, fresh ones and others' fil
   });
 });
 
-Deno.test("a FIFO as the config, a store item or a token file is refused at once", async () => {
+Deno.test("a FIFO as the config (also for doctor), a store item or a token file is refused at once", async () => {
   await withHome(async (h) => {
     const fifo = `${h.home}/fifo`;
     assert(mknod(fifo, "p"), "mkfifo failed");
@@ -195,6 +195,10 @@ Deno.test("a FIFO as the config, a store item or a token file is refused at once
     const wi = await cli(h, ["export", "wi"]);
     assertEquals(wi.code, 1);
     assertStringIncludes(wi.stderr, `unable to read file at ${fifo}: ${fifo} is a FIFO`);
+
+    const doctor = await cli(h, ["doctor"], { AWS_CONFIG_FILE: fifo });
+    assertEquals(doctor.code, 1);
+    assertStringIncludes(doctor.stdout, `${fifo} is a FIFO, not a regular file`);
 
     await Deno.mkdir(h.keys, { recursive: true, mode: 0o700 });
     assert(mknod(`${h.keys}/item`, "p"));

@@ -4,7 +4,8 @@
  * credentials file. Reading only: a missing file is reported, never created (the other commands
  * create it, as aws-vault does).
  */
-import { AwsConfigFile, configFilePath } from "../config/config.ts";
+import { AwsConfigFile, CONFIG_MAX_BYTES, configFilePath } from "../config/config.ts";
+import { readRegularFileSync } from "../../lib/regular_file.ts";
 import { type IniDocument, IniSyntaxError, parseIni } from "../config/ini.ts";
 import { type Check, fail, ok, warn } from "./report.ts";
 
@@ -31,7 +32,7 @@ export function loadConfigForDoctor(env: Env): LoadedConfig {
   const chosenBy = env("AWS_CONFIG_FILE") ? "AWS_CONFIG_FILE" : "the default location";
   let text: string;
   try {
-    text = Deno.readTextFileSync(path);
+    text = readBoundedText(path);
     checks.push(ok("file", `${path} (chosen by ${chosenBy})`));
   } catch (err) {
     const notFound = err instanceof Deno.errors.NotFound;
@@ -139,7 +140,7 @@ export function readCredentialsFile(env: Env): CredentialsFile {
     : `${home}/.aws/credentials`;
   const staticKeys = new Map<string, number>();
   try {
-    const doc = parseIni(Deno.readTextFileSync(path));
+    const doc = parseIni(readBoundedText(path));
     for (const s of doc.sections) {
       if (s.values.get("aws_access_key_id")) staticKeys.set(s.name, s.line);
     }
@@ -147,4 +148,11 @@ export function readCredentialsFile(env: Env): CredentialsFile {
     // Missing, unreadable or unparsable: nothing an SDK would prefer either.
   }
   return { path, staticKeys };
+}
+
+/** A config or credentials file as the commands read it: regular (or the null device), bounded. */
+function readBoundedText(path: string): string {
+  // A FIFO would hang doctor and a device like /dev/zero fill memory (issue 10).
+  const bytes = readRegularFileSync(path, { maxBytes: CONFIG_MAX_BYTES, allowNullDevice: true });
+  return new TextDecoder().decode(bytes);
 }
