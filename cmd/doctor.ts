@@ -37,6 +37,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     profile: ctx.args.profile ?? "",
     online: ctx.flags.bool("online"),
     backend: ctx.global.backend,
+    promptDriver: ctx.global.prompt,
     keystoreOptions: keystoreOptionsFrom(ctx.global),
     environment: processEnvironment(),
   });

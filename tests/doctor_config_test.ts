@@ -343,3 +343,28 @@ Deno.test("doctor: 500 profiles in well under the budget (generous bound for loa
     // The figure (well under 1 s) is in docs/BENCHMARKS.md; this only catches a blow-up.
     assertEquals(elapsed < 5000, true, `doctor took ${elapsed} ms`);
   }));
+
+Deno.test("doctor: where MFA codes would come from, without asking", () =>
+  inHome(async (home) => {
+    await writeConfig(
+      home,
+      `[default]\nregion = us-east-1\n[profile m]\nmfa_serial = ${MFA}\n` +
+        `[profile r]\nsource_profile = m\nrole_arn = arn:aws:iam::1:role/r\n` +
+        `[profile p]\nmfa_serial = ${MFA}\nmfa_process = /bin/echo 123456\n[profile none]\n`,
+    );
+    const bin = `${home}/bin`;
+    await Deno.mkdir(bin);
+    await Deno.writeTextFile(`${bin}/zenity`, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const run = await doctor(home);
+    assertStringIncludes(checkOf(run, "profile", "mfa", "m").message, "with 'terminal' under");
+    assertStringIncludes(checkOf(run, "profile", "mfa", "r").message, "on the terminal");
+    assertEquals(checkOf(run, "profile", "mfa", "p").message, "codes come from mfa_process");
+    assertEquals(checksOf(run, "profile", "mfa", "none"), []);
+    const gui = await doctor(home, [], { PATH: `${bin}:${Deno.env.get("PATH")}` });
+    assertStringIncludes(checkOf(gui, "profile", "mfa", "m").message, "with 'zenity' under");
+    const flag = await doctor(home, ["--prompt=terminal"]);
+    assertStringIncludes(
+      checkOf(flag, "profile", "mfa", "m").message,
+      "'terminal' prompt (--prompt)",
+    );
+  }));

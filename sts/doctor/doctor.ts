@@ -21,6 +21,8 @@ export interface DoctorOptions {
   /** --backend / AWS_VAULT_BACKEND; "" for the default. */
   backend: string;
   keystoreOptions: KeystoreOptions;
+  /** --prompt / AWS_VAULT_PROMPT; "" or absent for the automatic choice. */
+  promptDriver?: string;
   /** The environment to judge (the process environment in the CLI). */
   environment: Record<string, string>;
   now?: number;
@@ -55,6 +57,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     storedKeys: keystore.storedKeys,
     env,
     named: o.profile !== "",
+    promptDriver: o.promptDriver ?? "",
   };
   const names = o.profile === "" ? config.file.profileNames() : withSources(ctx, o.profile);
   for (const name of names) {

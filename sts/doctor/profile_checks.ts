@@ -14,6 +14,7 @@ import { ROLE_CHAINING_MAXIMUM_MS } from "../chain.ts";
 import { didYouMean, PROFILE_SECTION_KEYS, SSO_SESSION_KEYS } from "./known_keys.ts";
 import type { CredentialsFile } from "./config_file_checks.ts";
 import { programChecks } from "./program_checks.ts";
+import { defaultPromptDriver } from "../mfa/prompt_drivers.ts";
 import { type Check, fail, ok, warn } from "./report.ts";
 
 type Env = (name: string) => string | undefined;
@@ -28,6 +29,8 @@ export interface ProfileCheckContext {
   env: Env;
   /** True when the user named the profile (missing credentials then fail instead of warn). */
   named: boolean;
+  /** --prompt / AWS_VAULT_PROMPT; "" for aws-vault's automatic choice. */
+  promptDriver: string;
 }
 
 /** Every check of `name`. */
@@ -67,6 +70,7 @@ export function checkProfile(ctx: ProfileCheckContext, name: string): Check[] {
   checks.push(...credentialSourceChecks(ctx, profile));
   checks.push(...regionChecks(ctx, profile));
   checks.push(...chainingChecks(profile));
+  checks.push(...mfaChecks(ctx, profile));
   checks.push(...programChecks(ctx.env, profile));
   checks.push(...staticKeyChecks(ctx, profile));
   return checks;
@@ -286,6 +290,29 @@ function chainingChecks(p: ProfileConfig): Check[] {
     checks.push(ok("mfa_serial", `the role uses '${source.name}''s MFA session`));
   }
   return checks;
+}
+
+/**
+ * Where MFA codes would come from (sts/mfa/mfa.ts): mfa_process, else the prompt driver, which
+ * aws-vault chooses by whether stdout is a terminal, so it differs between a shell and an SDK
+ * running us as credential_process. Doctor only says which; it never asks.
+ */
+function mfaChecks(ctx: ProfileCheckContext, p: ProfileConfig): Check[] {
+  let serial = "";
+  for (let q: ProfileConfig | undefined = p; q && serial === ""; q = q.sourceProfile) {
+    serial = q.mfaSerial;
+  }
+  if (serial === "") return [];
+  if (p.mfaProcess !== "") return [ok("mfa", "codes come from mfa_process")];
+  if (ctx.promptDriver !== "") {
+    return [ok("mfa", `codes are asked with the '${ctx.promptDriver}' prompt (--prompt)`)];
+  }
+  const fromSdk = defaultPromptDriver({ serverMode: false, stdoutIsTerminal: false, env: ctx.env });
+  return [ok(
+    "mfa",
+    `codes are asked on the terminal from a shell, with '${fromSdk}' under credential_process` +
+      (fromSdk === "terminal" ? " (the /dev/tty of the program that runs it)" : ""),
+  )];
 }
 
 /**
