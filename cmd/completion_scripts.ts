@@ -29,30 +29,26 @@ export function completionScript(shell: CompletionShell, appName: string): strin
 
 function bashScript(name: string): string {
   return `_${name}_bash_autocomplete() {
-    local i cur opts
-    local -a words
-    for (( i=1; i < COMP_CWORD; i++ )); do
-        if [[ \${COMP_WORDS[i]} == -- ]]; then
-            # The command after --: its own completion (bash-completion), else file names.
-            if declare -F _command_offset >/dev/null; then _command_offset $((i+1)); fi
-            return
+    local cword=$COMP_CWORD k
+    for (( k = 1; k < cword; k++ )); do
+        if [[ \${COMP_WORDS[k]} == "--" ]]; then
+            # After "--": the command's own completion where bash-completion is loaded.
+            declare -F _command_offset >/dev/null && _command_offset $((k + 1))
+            return 0
         fi
     done
-
-    COMPREPLY=()
-    cur="\${COMP_WORDS[COMP_CWORD]}"
-    words=("\${COMP_WORDS[@]:1:COMP_CWORD}")
-    # bash splits --flag=value at the "=": complete the value after it.
-    if [[ $cur == "=" ]]; then
-        words+=("")
-        cur=""
+    local current=\${COMP_WORDS[cword]}
+    local -a sent=("\${COMP_WORDS[@]:1:cword}")
+    if [[ $current == "=" ]]; then
+        # bash split --flag=value at the "=": the value is the word being completed.
+        sent+=("")
+        current=""
     fi
-    opts=$("\${COMP_WORDS[0]}" --completion-bash "\${words[@]}" 2>/dev/null)
     local IFS=$'\\n'
-    COMPREPLY=( $(compgen -W "\${opts}" -- "\${cur}") )
-    return 0
+    COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" --completion-bash "\${sent[@]}" 2>/dev/null)" \\
+        -- "$current"))
 }
-complete -F _${name}_bash_autocomplete -o default ${name}
+complete -o default -F _${name}_bash_autocomplete ${name}
 `;
 }
 
@@ -60,28 +56,26 @@ function zshScript(name: string): string {
   return `#compdef ${name}
 
 _${name}() {
-    local i
-    for (( i=2; i < CURRENT; i++ )); do
-        if [[ \${words[i]} == -- ]]; then
-            shift $i words
-            (( CURRENT -= i ))
-            _normal
-            return
-        fi
-    done
-
-    local -a matches
-    matches=(\${(f)"$(\${words[1]} --completion-bash "\${(@)words[2,$CURRENT]}" 2>/dev/null)"})
-    compadd -a matches
-
-    if [[ $compstate[nmatches] -eq 0 && $words[$CURRENT] != -* ]]; then
+    # words[(i)--] is the index of the first "--", or past the end when there is none.
+    local dashes=\${words[(i)--]}
+    if (( dashes < CURRENT )); then
+        # After "--" the rest is a command line of its own.
+        words=("\${(@)words[dashes + 1, -1]}")
+        (( CURRENT -= dashes ))
+        _normal
+        return
+    fi
+    local -a answers
+    answers=("\${(@f)$("\${words[1]}" --completion-bash "\${(@)words[2, CURRENT]}" 2>/dev/null)}")
+    answers=("\${(@)answers:#}")
+    if (( \${#answers} )); then
+        compadd -a answers
+    elif [[ \${words[CURRENT]} != -* ]]; then
         _files
     fi
 }
 
-if [[ "$(basename -- \${(%):-%x})" != "_${name}" ]]; then
-    compdef _${name} ${name}
-fi
+compdef _${name} ${name}
 `;
 }
 

@@ -1,6 +1,5 @@
 /**
- * The completion scripts in the real shells: aws-vault's own contrib scripts (unchanged, in
- * tests/fixtures/aws_vault_contrib) and ours (`--completion-script-<shell>`), loaded into Debian's
+ * Our completion scripts (`--completion-script-<shell>`) in the real shells, loaded into Debian's
  * bash, zsh and fish with our CLI on PATH as `aws-vault`. bash: the registered function is called
  * with COMP_WORDS as readline would; zsh: the completion function runs with `compadd` capturing
  * what it is given; fish: `complete -C`, fish's own completion engine. tests/completion_tty_test.ts
@@ -99,9 +98,9 @@ const COMMON: [string[], string][] = [
   [["aws-vault", "exec", "--no-s"], "--no-session"],
 ];
 
-Deno.test("bash: aws-vault's contrib script and ours complete commands, flags and profiles", async () => {
+Deno.test("bash: our script completes commands, flags and profiles", async () => {
   await withShellHome(async (h) => {
-    for (const script of ["contrib.bash", "ours.bash"]) {
+    for (const script of ["ours.bash"]) {
       const out = await bashCompletes(h, h.script(script), [
         ...COMMON.map(([line]) => line),
         ["aws-vault", "--backend", "fi"],
@@ -127,9 +126,9 @@ Deno.test("bash: aws-vault's contrib script and ours complete commands, flags an
   });
 });
 
-Deno.test("zsh: aws-vault's contrib script and ours complete commands, flags and profiles", async () => {
+Deno.test("zsh: our script completes commands, flags and profiles", async () => {
   await withShellHome(async (h) => {
-    for (const script of ["contrib.zsh", "ours.zsh"]) {
+    for (const script of ["ours.zsh"]) {
       const out = await zshCompletes(h, h.script(script), [
         ...COMMON.map(([line]) => line),
         ["aws-vault", "--backend=fi"],
@@ -147,9 +146,9 @@ Deno.test("zsh: aws-vault's contrib script and ours complete commands, flags and
   });
 });
 
-Deno.test("fish: aws-vault's contrib script and ours complete commands and profiles", async () => {
+Deno.test("fish: our script completes commands and profiles", async () => {
   await withShellHome(async (h) => {
-    for (const script of ["contrib.fish", "ours.fish"]) {
+    for (const script of ["ours.fish"]) {
       const out = await fishCompletes(h, h.script(script), [
         "aws-vault ex",
         "aws-vault exec pr",

@@ -230,3 +230,20 @@ Deno.test("completion: --completion-script-<shell> prints a script on stdout", a
     assertEquals(late.stdout, results[0].stdout);
   });
 });
+
+Deno.test("completion: the word lists aws-vault's own completion scripts send are answered", async () => {
+  // aws-vault's contrib/completions scripts (installed by Homebrew and distribution packages)
+  // each send `--completion-bash` the words typed so far in their own way: bash the words after
+  // the program up to and including the one under the cursor (empty when nothing is typed yet);
+  // zsh the same words unquoted, so an empty word under the cursor is dropped; fish the finished
+  // words only. A word typed in full counts as finished, as in kingpin, so each way is answered.
+  await withHome(CONFIG, async (home) => {
+    await expectAnswers(home, [
+      [["exec", ""], PROFILES], // bash, nothing typed after exec
+      [["exec"], PROFILES], // zsh and fish, the same line
+      [["exec", "prod-"], ["prod-admin"]], // bash and zsh, a partial profile
+      [["exec", "dev"], []], // zsh and fish after a whole profile: the command comes next
+      [["ex"], ["exec", "export"]], // bash and zsh, a partial command
+    ]);
+  });
+});

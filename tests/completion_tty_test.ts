@@ -1,7 +1,7 @@
 /**
  * TAB pressed in interactive bash, zsh and fish (each in its own tmux server on a private
- * socket), with aws-vault's contrib script and with ours loaded: a partial command and a partial
- * profile name are completed on the command line.
+ * socket), with our script loaded: a partial command and a partial profile name are completed on
+ * the command line.
  */
 import { assertEquals } from "./assert.ts";
 import { type ShellHome, shellHome } from "./shell_home.ts";
@@ -71,11 +71,8 @@ async function tabCompletes(shell: string, script: string): Promise<[boolean, bo
   }
 }
 
-Deno.test("bash, zsh, fish: TAB completes a command and a profile, contrib scripts and ours", async () => {
-  const cases = Object.keys(SHELLS).flatMap((shell) => [
-    [shell, `contrib.${shell}`],
-    [shell, `ours.${shell}`],
-  ]);
+Deno.test("bash, zsh, fish: TAB completes a command and a profile with our scripts", async () => {
+  const cases = Object.keys(SHELLS).map((shell) => [shell, `ours.${shell}`]);
   const results = await Promise.all(cases.map(([shell, script]) => tabCompletes(shell, script)));
   const wanted = cases.map(([, script]) => `${script}: command, profile`);
   assertEquals(

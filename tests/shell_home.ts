@@ -1,9 +1,9 @@
 /**
- * A HOME for the shell completion tests: a config with a few profiles, aws-vault's contrib
- * completion scripts and ours, and `aws-vault` on PATH running our main.ts from source.
+ * A HOME for the shell completion tests: a config with a few profiles, our completion scripts,
+ * and `aws-vault` on PATH running our main.ts from source.
  */
 import { assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, FIXTURES, runCli } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
 
 export const SHELL_TEST_CONFIG = `[default]
 region = us-east-1
@@ -20,12 +20,12 @@ source_profile = prod
 export interface ShellHome {
   home: string;
   env: Record<string, string>;
-  /** Path of a script: "contrib.bash", "ours.zsh", ... */
+  /** Path of a script: "ours.bash", "ours.zsh", ... */
   script(name: string): string;
   cleanup(): Promise<void>;
 }
 
-/** A HOME with a config, our scripts and aws-vault's, and `aws-vault` on PATH running main.ts. */
+/** A HOME with a config, our scripts, and `aws-vault` on PATH running main.ts. */
 export async function shellHome(): Promise<ShellHome> {
   const home = await Deno.makeTempDir({ prefix: "aws-vault-shells-" });
   await Deno.mkdir(`${home}/.aws`);
@@ -36,12 +36,6 @@ export async function shellHome(): Promise<ShellHome> {
     mode: 0o755,
   });
   const env = { ...baseEnv(home), PATH: `${home}/bin:${baseEnv(home).PATH}` };
-  for (const shell of ["bash", "zsh", "fish"]) {
-    await Deno.copyFile(
-      `${FIXTURES}/aws_vault_contrib/aws-vault.${shell}`,
-      `${home}/contrib.${shell}`,
-    );
-  }
   for (const shell of ["bash", "zsh", "fish", "pwsh"]) {
     const r = await runCli([`--completion-script-${shell}`], { home });
     assertEquals([r.code, r.stderr], [0, ""]);
