@@ -5,8 +5,8 @@
  *
  *   deno run -A scripts/package_release.ts [--dist dist]
  *
- *   dist/release/aws-vault-<version>-linux-amd64.tar.gz     aws-vault + README.md
- *   dist/release/aws-vault-<version>-windows-amd64.zip      aws-vault.exe + README.md
+ *   dist/release/aws-vault-<version>-linux-amd64.tar.gz     aws-vault, aws-vault.1, README.md
+ *   dist/release/aws-vault-<version>-windows-amd64.zip      aws-vault.exe, README.md
  *   dist/release/SHA256SUMS
  *
  * <version> is what `aws-vault --version` prints, without its "v": cmd/app.ts VERSION is the one
@@ -49,10 +49,25 @@ async function run(cmd: string, args: string[], cwd: string): Promise<void> {
   if (!r.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(r.stderr)}`);
 }
 
+/** The man page, as `aws-vault --help-man` prints it (kingpin's roff), from the source. */
+async function manPage(): Promise<string> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", `${ROOT}main.ts`, "--help-man"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(r.stdout);
+  if (!r.success || !text.startsWith(".TH aws-vault 1 ")) {
+    throw new Error(`--help-man failed: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  return text;
+}
+
 /** Packs every target whose binary is in `dist`; fails when one is missing. */
 export async function packageRelease(dist: string, version = VERSION): Promise<string[]> {
   const out = `${dist}/release`;
   await Deno.mkdir(out, { recursive: true });
+  const man = await manPage();
   const sums: string[] = [];
   for (const target of TARGETS) {
     const windows = target.includes("windows");
@@ -63,12 +78,15 @@ export async function packageRelease(dist: string, version = VERSION): Promise<s
       await Deno.copyFile(binary, `${stage}/${inside}`);
       await Deno.chmod(`${stage}/${inside}`, 0o755);
       await Deno.copyFile(`${ROOT}README.md`, `${stage}/README.md`);
+      // A man page is for the Unix archives; Windows has no man.
+      if (!windows) await Deno.writeTextFile(`${stage}/aws-vault.1`, man);
       const name = assetName(version, target);
       const archive = `${Deno.realPathSync(out)}/${name}`;
       if (windows) {
         await run("python3", ["-m", "zipfile", "-c", archive, inside, "README.md"], stage);
       } else {
-        await run("tar", ["-czf", archive, "--owner=0", "--group=0", inside, "README.md"], stage);
+        const files = [inside, "aws-vault.1", "README.md"];
+        await run("tar", ["-czf", archive, "--owner=0", "--group=0", ...files], stage);
       }
       sums.push(`${await sha256(archive)}  ${name}`);
     } finally {

@@ -121,6 +121,16 @@ Deno.test("package_release: one archive per target and a SHA256SUMS sha256sum ac
       stdout: "piped",
     }).output();
     assert(new TextDecoder().decode(zip.stdout).includes("aws-vault.exe"));
+    const tar = await new Deno.Command("tar", {
+      args: ["-tzf", assetName(VERSION, "aarch64-apple-darwin")],
+      cwd: `${release.dir}/release`,
+      stdout: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(tar.stdout).trim().split("\n"), [
+      "aws-vault",
+      "aws-vault.1",
+      "README.md",
+    ]);
   });
 });
 
