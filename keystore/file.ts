@@ -135,8 +135,11 @@ class FileKeystore implements Keystore {
     for (const entry of Deno.readDirSync(dir)) {
       if (!TEMP_FILE.test(entry.name)) names.push(entry.name);
     }
-    // Go's os.ReadDir sorts by file name bytes.
-    names.sort(compareUtf8);
+    // Go's os.ReadDir sorts by file name bytes. Below U+D800, UTF-16 order is UTF-8 byte order,
+    // so the usual names sort without encoding each one on every comparison (this runs on every
+    // export, and a store can hold thousands of cached sessions).
+    if (names.every((n) => !/[\ud800-\uffff]/.test(n))) names.sort();
+    else names.sort(compareUtf8);
     return names.map(decodeFileName);
   }
 

@@ -7,7 +7,8 @@
  *
  * Configs, each in its own temporary HOME with a file-backend store:
  *  - flat: N SSO profiles sharing one `[sso-session]`, an OIDC token stored for its start URL (so
- *    `list` resolves every profile's start URL), 100 stored keys and 100 cached sessions;
+ *    `list` resolves every profile's start URL), 100 stored keys and a cached session for every
+ *    profile (N sessions: the store's key listing, done by every command, is timed too);
  *  - include: a D-deep include_profile chain (c0 includes c1 ... c{D-1}), keys stored for c0;
  *  - source: a D-deep source_profile chain (c0's source is c1 ...), keys stored for c{D-1}.
  * `export --no-session c0` on the chains resolves the whole chain and prints the stored keys.
@@ -90,10 +91,10 @@ async function setups(profiles: number, depth: number): Promise<Setup[]> {
     return text;
   };
   const expiry = Math.floor(Date.now() / 1000) + 3600;
-  const sessionKeys = Array.from({ length: 100 }, (_, i) =>
+  const sessionKeys = Array.from({ length: profiles }, (_, i) =>
     formatSessionKey({
       type: "sso.GetRoleCredentials",
-      profileName: `p${i * 7}`,
+      profileName: `p${i}`,
       mfaSerial: START_URL,
       expiration: expiry,
     }));
@@ -184,6 +185,11 @@ async function main(): Promise<void> {
       // In-process: the config and the table (list), or one resolution of the deepest profile.
       const path = setup.env.AWS_CONFIG_FILE;
       const config = await loadConfigFile(path);
+      const store = await openTestFileStore(setup.env.AWS_VAULT_FILE_DIR, PASSPHRASE);
+      report(
+        `${setup.name}: in-process store key listing`,
+        await timeInProcess(() => store.keys(), runs),
+      );
       const names = await Array.fromAsync(Deno.readDir(setup.env.AWS_VAULT_FILE_DIR));
       const { decodeFileName } = await import("../keystore/file_names.ts");
       const keys = names.map((e) => decodeFileName(e.name));
