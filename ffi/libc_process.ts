@@ -46,8 +46,10 @@ export const SIGTTOU = 22;
 export const SPAWNATTR_BYTES = 512;
 /** Bytes for an opaque sigset_t (glibc 128, macOS 4). */
 export const SIGSET_BYTES = 256;
-/** SIG_IGN as a handler pointer. */
-export const SIG_IGN = Deno.UnsafePointer.create(1n);
+/** SIG_IGN as a handler pointer (made on use: nothing runs at import time). */
+export function sigIgn(): Deno.PointerValue {
+  return Deno.UnsafePointer.create(1n);
+}
 
 let loaded: Libc | null | undefined;
 

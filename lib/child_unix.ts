@@ -29,7 +29,7 @@ import {
   POSIX_SPAWN_SETPGROUP,
   POSIX_SPAWN_SETSIGDEF,
   POSIX_SPAWN_SETSIGMASK,
-  SIG_IGN,
+  sigIgn,
   SIGPIPE,
   SIGSET_BYTES,
   SIGTTOU,
@@ -198,7 +198,7 @@ function suspendWithChild(libc: Libc, pid: number, terminal: number): void {
 function reclaimTerminal(libc: Libc, terminal: number): void {
   const ours = libc.getpgrp();
   if (libc.tcgetpgrp(terminal) === ours) return;
-  const previous = libc.signal(SIGTTOU, SIG_IGN);
+  const previous = libc.signal(SIGTTOU, sigIgn());
   try {
     libc.tcsetpgrp(terminal, ours);
   } finally {
