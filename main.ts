@@ -5,8 +5,11 @@
 import { runApp } from "./cmd/app.ts";
 import { withholdSecretVariables } from "./lib/secret_env.ts";
 
-if (import.meta.main) {
+/** Runs the CLI and exits (also the release bundle's start, see scripts/bundle.ts). */
+export async function main(): Promise<void> {
   // Before anything can spawn a child: no child may inherit the file backend's passphrase.
   withholdSecretVariables();
   Deno.exit(await runApp(Deno.args));
 }
+
+if (import.meta.main) await main();

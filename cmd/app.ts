@@ -169,7 +169,7 @@ const HELP_SYNTAX: CommandSyntax = {
 
 /**
  * The modules imported by name at run time: every command module, the help renderer and the shell
- * completion. scripts/build.ts passes them to `deno compile --include`.
+ * completion. scripts/bundle.ts puts them in the release bundle.
  */
 export const LAZY_MODULES = [
   ...COMMANDS.map(commandModule),
@@ -189,7 +189,7 @@ function loadCommand(entry: CommandEntry): Promise<CommandModule> {
 
 /** Imports cmd/<name>.ts without making Deno walk it at start-up (see lib/lazy_import.ts). */
 function importSibling<T>(name: string): Promise<T> {
-  return importAtRunTime<T>(import.meta.url, `./${name}.ts`);
+  return importAtRunTime<T>(`cmd/${name}.ts`);
 }
 
 function findCommand(name: string): CommandEntry | undefined {
@@ -273,14 +273,13 @@ export async function runApp(argv: string[]): Promise<number> {
  * `--prompt`/`AWS_VAULT_PROMPT` is checked for every command before it runs, as aws-vault's
  * Validate hook does (cli/global.go): `--prompt value must be one of ..., got '...'` is a usage
  * error; `pass` gets its removal message without `, try --help` (kingpin.Fatalf). The module is
- * loaded only when a driver is named, and is in sts/chain.ts CHAIN_MODULES for deno compile.
+ * loaded only when a driver is named, and is in sts/chain.ts CHAIN_MODULES for the bundle.
  */
 async function checkPromptDriver(parsed: ParseResult): Promise<void> {
   const name = parsed.flags.string("prompt");
   if (name === "") return;
   const drivers = await importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>(
-    import.meta.url,
-    "../sts/mfa/prompt_drivers.ts",
+    "sts/mfa/prompt_drivers.ts",
   );
   drivers.validatePromptDriver(name);
 }

@@ -17,7 +17,7 @@ export interface BackendDefinition {
 
 type SessionBus = typeof import("./session_bus.ts");
 
-/** Backend modules, imported at run time (see lib/lazy_import.ts); scripts/build.ts includes them. */
+/** Backend modules, imported at run time (see lib/lazy_import.ts); scripts/bundle.ts bundles them. */
 export const BACKEND_MODULES = [
   "wincred",
   "keychain",
@@ -30,7 +30,7 @@ export const BACKEND_MODULES = [
 ].map((m) => `keystore/${m}.ts`);
 
 function load<T>(module: string): Promise<T> {
-  return importAtRunTime<T>(import.meta.url, `./${module}.ts`);
+  return importAtRunTime<T>(`keystore/${module}.ts`);
 }
 
 export const BACKENDS: BackendDefinition[] = [

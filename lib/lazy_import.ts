@@ -1,13 +1,33 @@
 /**
- * `import()` with a specifier built at run time, resolved against the caller's `import.meta.url`.
+ * `import()` of a program module named by its path from the repository root (`cmd/export.ts`), with
+ * a specifier built at run time.
  *
  * Why: `deno run` walks every statically analysable `import()` of the program at start-up, even
  * those that never run. For this CLI that walk (every command, backend, FFI binding and the STS
  * client) cost several milliseconds of every `credential_process` call. A run-time specifier is
- * invisible to the walk. `deno compile` cannot see it either, so every module loaded this way must
- * be listed for `--include` (scripts/build.ts collects the lists: cmd/app.ts LAZY_MODULES,
- * keystore/registry.ts BACKEND_MODULES and sts/chain.ts CHAIN_MODULES).
+ * invisible to the walk. Bundlers cannot see it either, so every module loaded this way must be
+ * listed (cmd/app.ts LAZY_MODULES, keystore/registry.ts BACKEND_MODULES and sts/chain.ts
+ * CHAIN_MODULES): scripts/bundle.ts builds the release bundle's table of them from those lists.
  */
-export function importAtRunTime<T>(base: string, relative: string): Promise<T> {
-  return import(new URL(relative, base).href);
+
+/** The bundle's modules by path, each evaluated on its first import (set by scripts/bundle.ts). */
+type ModuleTable = Record<string, () => Promise<unknown>>;
+
+let bundled: ModuleTable | undefined;
+
+/** The repository root: this file is lib/lazy_import.ts. */
+const ROOT = new URL("../", import.meta.url);
+
+/** Called first thing by the bundle's entry point, before main.ts runs. */
+export function useBundledModules(table: ModuleTable): void {
+  bundled = table;
+}
+
+export function importAtRunTime<T>(path: string): Promise<T> {
+  if (bundled) {
+    const load = bundled[path];
+    if (!load) return Promise.reject(new Error(`module ${path} is not in the bundle`));
+    return load() as Promise<T>;
+  }
+  return import(new URL(path, ROOT).href);
 }

@@ -2,7 +2,8 @@
  * Start-up benchmark: wall-clock time of `deno run` on an empty file, `main.ts --version`,
  * `main.ts export --no-session --format=json` on a file-backend store, and `export --format=json`
  * served from a cached session (first fetched from the fake STS in tests/fake_aws/), each as a
- * paired ratio to the empty program run in the same round.
+ * paired ratio to the empty program run in the same round. The export cases run from source and
+ * from the one-module bundle release binaries are compiled from (scripts/bundle.ts).
  *
  *   deno run -A scripts/bench_startup.ts [--runs=30]
  *
@@ -12,6 +13,7 @@
  */
 import { startFakeAws } from "../tests/fake_aws/server.ts";
 import { fakeAwsHome } from "../tests/fake_aws/home.ts";
+import { bundle } from "./bundle.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -43,24 +45,31 @@ async function main(): Promise<void> {
   const emptyInRepo = `${ROOT}.bench_empty.ts`;
   await Deno.writeTextFile(emptyInRepo, "");
   try {
-    const cases: Case[] = [
-      { name: "deno run (empty file)", args: ["run", "--quiet", empty] },
-      { name: "deno run (empty file in the repo)", args: ["run", "--quiet", emptyInRepo] },
-      { name: "main.ts --version", args: ["run", "-A", "--quiet", MAIN, "--version"] },
+    // The export cases twice: from source, and from the bundle that release binaries are
+    // compiled from (scripts/bundle.ts), run by `deno run` as the nearest thing to the binary.
+    const bundled = await bundle(`${home}/aws-vault.js`);
+    const exportCases = (label: string, entry: string): Case[] => [
       {
-        name: "export --no-session --format=json (file backend)",
-        args: ["run", "-A", "--quiet", MAIN, "export", "--no-session", "--format=json", "bench"],
+        name: `export --no-session --format=json (${label})`,
+        args: ["run", "-A", "--quiet", entry, "export", "--no-session", "--format=json", "bench"],
         env: storeEnv,
         expectKey: user.accessKeyId,
         goal: 1.2,
       },
       {
-        name: "export --format=json (cached session)",
-        args: ["run", "-A", "--quiet", MAIN, "export", "--format=json", "bench"],
+        name: `export --format=json, cached session (${label})`,
+        args: ["run", "-A", "--quiet", entry, "export", "--format=json", "bench"],
         env: storeEnv,
         expectKey: "ASIA",
         goal: 1.3,
       },
+    ];
+    const cases: Case[] = [
+      { name: "deno run (empty file)", args: ["run", "--quiet", empty] },
+      { name: "deno run (empty file in the repo)", args: ["run", "--quiet", emptyInRepo] },
+      { name: "main.ts --version", args: ["run", "-A", "--quiet", MAIN, "--version"] },
+      ...exportCases("main.ts", MAIN),
+      ...exportCases("bundle", bundled),
     ];
 
     const env = (extra: Record<string, string> = {}) => ({

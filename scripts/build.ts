@@ -1,5 +1,7 @@
 /**
- * Builds one self-contained binary per OS with `deno compile`.
+ * Builds one self-contained binary per OS with `deno compile`, from the one-module bundle that
+ * scripts/bundle.ts writes (dist/aws-vault.js: the whole program, which starts faster than its
+ * modules loaded one by one).
  *
  *   deno task build                 # every release target, into dist/
  *   deno task build --target x86_64-unknown-linux-gnu
@@ -9,9 +11,7 @@
  * reachable, set DENORT_BIN to a denort binary for the (single) target being built; deno reads
  * that variable itself, we only check that it is used sensibly.
  */
-import { LAZY_MODULES } from "../cmd/app.ts";
-import { BACKEND_MODULES } from "../keystore/registry.ts";
-import { CHAIN_MODULES } from "../sts/chain.ts";
+import { BUNDLE, bundle } from "./bundle.ts";
 import { fileURLToPath } from "node:url";
 
 /** The repository root: `deno compile` resolves main.ts and the includes against it. */
@@ -35,25 +35,21 @@ function parseTargets(args: string[]): string[] {
   return [t];
 }
 
-/** The `deno compile` arguments for one target. */
+/** The `deno compile` arguments for one target (the bundle must have been written). */
 export function compileArgs(target: string, output: string): string[] {
-  // Modules imported by a run-time specifier (lib/lazy_import.ts), which `deno compile` cannot
-  // follow on its own.
-  const includes = [...LAZY_MODULES, ...BACKEND_MODULES, ...CHAIN_MODULES].flatMap((
-    m,
-  ) => ["--include", m]);
   // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
-  // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores.
+  // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores. --no-config: the
+  // bundle holds every module and npm package it uses, so nothing from deno.json is embedded.
   return [
     "compile",
     "-A",
     "--no-check",
-    ...includes,
+    "--no-config",
     "--target",
     target,
     "--output",
     output,
-    "main.ts",
+    BUNDLE,
   ];
 }
 
@@ -75,6 +71,6 @@ if (import.meta.main) {
   if (Deno.env.get("DENORT_BIN") && targets.length > 1) {
     throw new Error("DENORT_BIN is one runtime binary: build a single --target with it");
   }
-  await Deno.mkdir(`${ROOT}dist`, { recursive: true });
+  await bundle();
   for (const t of targets) await build(t);
 }

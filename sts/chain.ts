@@ -22,7 +22,7 @@ import type { SessionType } from "../keystore/key_names.ts";
 /**
  * Modules the chain imports at run time, only when a profile needs them (lib/lazy_import.ts: a
  * literal import() would make `deno run` walk the STS and SSO clients on every start).
- * scripts/build.ts includes them in compiled binaries.
+ * scripts/bundle.ts puts them in the release bundle.
  */
 export const CHAIN_MODULES = [
   "mfa/prompt_drivers.ts",
@@ -36,7 +36,7 @@ export const CHAIN_MODULES = [
 ].map((m) => `sts/${m}`);
 
 function load<T>(module: string): Promise<T> {
-  return importAtRunTime<T>(import.meta.url, `./${module}`);
+  return importAtRunTime<T>(`sts/${module}`);
 }
 
 /** AWS refuses role chaining (a role assumed with temporary credentials) beyond 1h. */

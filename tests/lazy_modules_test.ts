@@ -1,7 +1,8 @@
 /**
- * Modules imported with run-time specifiers (lib/lazy_import.ts) are invisible to `deno compile`,
- * which includes only what scripts/build.ts lists. A module missing from those lists would break
- * the compiled binary but no `deno run` test, so this test checks the lists against the sources.
+ * Modules imported with run-time specifiers (lib/lazy_import.ts) are invisible to the bundler, so
+ * the release bundle (scripts/bundle.ts) holds only what the lists name. A module missing from
+ * them would break the compiled binary but no `deno run` test, so this test checks the lists
+ * against the sources.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { commandModule, COMMANDS, LAZY_MODULES } from "../cmd/app.ts";
@@ -26,7 +27,7 @@ function loadedNames(file: string): string[] {
 
 Deno.test("every listed run-time module exists", () => {
   for (const m of [...LAZY_MODULES, ...BACKEND_MODULES, ...CHAIN_MODULES]) {
-    assert(exists(m), `${m} is listed for deno compile --include but does not exist`);
+    assert(exists(m), `${m} is listed for the bundle but does not exist`);
   }
 });
 

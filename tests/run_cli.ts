@@ -20,6 +20,8 @@ export interface CliOptions {
   wrap?: string[];
   /** Variables removed from the environment (after `env` is applied). */
   unset?: string[];
+  /** The program to run instead of main.ts, e.g. the release bundle (tests/build_test.ts). */
+  entry?: string;
 }
 
 /** The environment every CLI test starts from: PATH and HOME only, plus IMDS disabled. */
@@ -45,15 +47,15 @@ function denoDir(): string {
 }
 
 /** The argv that runs our CLI from source; what a credential_process line would contain. */
-export function cliCommand(): string[] {
-  return [Deno.execPath(), "run", "-A", "--quiet", MAIN_TS];
+export function cliCommand(entry = MAIN_TS): string[] {
+  return [Deno.execPath(), "run", "-A", "--quiet", entry];
 }
 
 export async function runCli(
   args: string[],
   opts: CliOptions & { home: string },
 ): Promise<CliResult> {
-  const [exe, ...pre] = [...(opts.wrap ?? []), ...cliCommand()];
+  const [exe, ...pre] = [...(opts.wrap ?? []), ...cliCommand(opts.entry)];
   const env: Record<string, string> = { ...baseEnv(opts.home), ...opts.env };
   for (const name of opts.unset ?? []) delete env[name];
   const child = new Deno.Command(exe, {
