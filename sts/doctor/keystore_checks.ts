@@ -25,6 +25,9 @@ import { type Check, fail, ok, warn } from "./report.ts";
 
 type Env = (name: string) => string | undefined;
 
+/** How many items are read at once (see eachConcurrently). */
+const READ_CONCURRENCY = 4;
+
 export interface KeystoreCheckOptions {
   /** --backend or AWS_VAULT_BACKEND; "" for the default. */
   backend: string;
@@ -159,9 +162,9 @@ async function readabilityChecks(
   const tokens: Check[] = [];
   let firstError = "";
   if (backend === "pass") {
-    for (const key of keys) {
+    await eachConcurrently(keys, async (key) => {
       if (!await passItemDecrypts(o.keystoreOptions, key, o.env)) unreadable.push(key);
-    }
+    });
     firstError = "gpg cannot decrypt it without a passphrase prompt";
   } else {
     let store;
@@ -170,7 +173,7 @@ async function readabilityChecks(
     } catch (err) {
       return [fail("items", `cannot open ${backend}: ${errorMessage(err)}`, "fix the backend")];
     }
-    for (const key of keys) {
+    await eachConcurrently(keys, async (key) => {
       try {
         const item = await store.get(key);
         if (isOidcKey(key)) {
@@ -180,8 +183,11 @@ async function readabilityChecks(
         unreadable.push(key);
         firstError ||= errorMessage(err);
       }
-    }
+    });
   }
+  // Reported in key order, whatever order the reads finished in.
+  unreadable.sort((a, b) => keys.indexOf(a) - keys.indexOf(b));
+  tokens.sort((a, b) => a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
   if (unreadable.length === 0) {
     return [ok("readable", `all ${keys.length} item(s) can be read`), ...tokens];
   }
@@ -214,4 +220,17 @@ function ssoTokenCheck(startUrl: string, data: Uint8Array, now: number): Check {
       "for a new sign-in (which fails under credential_process without a browser)",
     "sign in again from a terminal, e.g. 'aws-vault exec <sso profile> -- true'",
   );
+}
+
+/**
+ * Runs `work` for every item, a few at a time: each file-backend read derives its key with
+ * PBKDF2 (off the JS thread), and pass runs gpg, so reads overlap well; backends that talk to one
+ * daemon queue them themselves.
+ */
+async function eachConcurrently<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, worker));
 }

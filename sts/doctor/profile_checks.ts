@@ -31,6 +31,8 @@ export interface ProfileCheckContext {
   named: boolean;
   /** --prompt / AWS_VAULT_PROMPT; "" for aws-vault's automatic choice. */
   promptDriver: string;
+  /** The automatic driver under credential_process, once computed. */
+  sdkPromptDriver?: string;
 }
 
 /** Every check of `name`. */
@@ -307,7 +309,13 @@ function mfaChecks(ctx: ProfileCheckContext, p: ProfileConfig): Check[] {
   if (ctx.promptDriver !== "") {
     return [ok("mfa", `codes are asked with the '${ctx.promptDriver}' prompt (--prompt)`)];
   }
-  const fromSdk = defaultPromptDriver({ serverMode: false, stdoutIsTerminal: false, env: ctx.env });
+  // The same for every profile, and it looks for four programs on PATH: once per run.
+  ctx.sdkPromptDriver ??= defaultPromptDriver({
+    serverMode: false,
+    stdoutIsTerminal: false,
+    env: ctx.env,
+  });
+  const fromSdk = ctx.sdkPromptDriver;
   return [ok(
     "mfa",
     `codes are asked on the terminal from a shell, with '${fromSdk}' under credential_process` +
