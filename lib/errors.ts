@@ -49,6 +49,10 @@ const DENO_OS_ERROR =
  * so no message shows Deno's wording, whoever wrapped the error.
  */
 export function withoutDenoErrorText(message: string): string {
+  // Deno quotes the value of a variable that is not UTF-8, which may be a secret (see below).
+  if (message.includes("not valid unicode")) {
+    message = message.replace(DENO_INVALID_ENV, () => invalidVariableText());
+  }
   if (!message.includes(" (os error ")) return message;
   return message.replace(
     DENO_OS_ERROR,
@@ -87,7 +91,7 @@ export function shortened(text: string, max = MAX_QUOTED_WORD): string {
 
 /** The message for `err`'s text, made safe and short; `words` are the command-line arguments. */
 export function presentableMessage(message: string, words: readonly string[]): string {
-  let text = message.replace(DENO_INVALID_ENV, () => invalidVariableText());
+  let text = withoutDenoErrorText(message);
   for (const word of words) {
     if (word.length > MAX_QUOTED_WORD && text.includes(word)) {
       text = text.split(word).join(shortened(word));

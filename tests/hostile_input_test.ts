@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertNotIncludes, assertStringIncludes } from "./assert.ts";
 import { type CliResult, runCli, tempHome } from "./run_cli.ts";
 import { openTestFileStore } from "./file_store.ts";
-import { errorMessage, presentableMessage } from "../lib/errors.ts";
+import { errorMessage, presentableMessage, withoutDenoErrorText } from "../lib/errors.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
 
 const PASSPHRASE = "hostile-input-test";
@@ -155,4 +155,12 @@ Deno.test("error text rewriting is linear in the message length", () => {
   );
   // Before: about 3 s of CPU (the OS-error pattern retried from every letter).
   assert(performance.now() - started < 500, `${performance.now() - started} ms`);
+});
+
+Deno.test("--debug lines never quote a variable that is not valid UTF-8 either", () => {
+  const message = 'environment variable was not valid unicode: "TOPSECRET\\xFF"';
+  // lib/log.ts writes every debug line through this rewrite, as cmd/app.ts does errors.
+  const shown = withoutDenoErrorText(`Cannot use the lock directory (${message})`);
+  assertNotIncludes(shown, "TOPSECRET");
+  assertStringIncludes(shown, "is not valid UTF-8 (its value is not shown)");
 });
