@@ -153,3 +153,22 @@ Deno.test("exec: job control of an interactive shell still works (Ctrl-Z, jobs, 
     await f.cleanup();
   }
 });
+
+Deno.test("exec: the child in its own process group still reads the terminal", async () => {
+  const f = await fixtureHome();
+  try {
+    const [exe, ...pre] = cliCommand();
+    const script = `read line; echo "got=$line" > "${f.home}/line"`;
+    const line = [exe, ...pre, "exec", "--no-session", "team/dev", "--", "sh", "-c", script]
+      .map((s) => `'${s.replaceAll("'", "'\\''")}'`).join(" ");
+    const term = onTerminal(line, f.home, f.env);
+    // Typed at once: the child may read before it holds the terminal (SIGTTIN), and must not
+    // stay stopped.
+    await term.type("hello\n");
+    const out = await term.output();
+    assertEquals(await Deno.readTextFile(`${f.home}/line`), "got=hello\n");
+    assertEquals(out.code, 0);
+  } finally {
+    await f.cleanup();
+  }
+});
