@@ -144,7 +144,9 @@ export function startHttpServer(options: HttpServerOptions, handler: Handler): H
   /** The connection that has waited longest for its next request, if any is waiting. */
   const longestWaiting = (): Connection | undefined => {
     let oldest: Connection | undefined;
-    for (const c of open) if (!c.busy && (!oldest || c.since < oldest.since)) oldest = c;
+    for (const c of open) {
+      if (!c.busy && !c.closed && (!oldest || c.since < oldest.since)) oldest = c;
+    }
     return oldest;
   };
 
