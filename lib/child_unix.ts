@@ -91,7 +91,14 @@ export async function runInOwnProcessGroup(opts: OwnGroupChild): Promise<number 
   const listeners: Array<[Deno.Signal, () => void]> = [...opts.forwarded, "SIGTSTP" as const]
     .map((s) => [s, forward(s)]);
   if (terminal !== undefined) listeners.push(["SIGCONT", onContinue]);
-  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
+  const added = listeners.filter(([signal, listener]) => {
+    try {
+      Deno.addSignalListener(signal, listener);
+      return true;
+    } catch {
+      return false; // A signal this platform does not let us listen for.
+    }
+  });
   try {
     pid = spawnInNewGroup(libc, path, opts);
     debug(`Started child process ${opts.command} (pid ${pid}, own process group)`);
@@ -103,10 +110,14 @@ export async function runInOwnProcessGroup(opts: OwnGroupChild): Promise<number 
     }
     for (const signal of early) sendSignal(pid, signal);
     const code = await waitForExit(libc, pid, terminal);
-    if (handedOver) reclaimTerminal(libc, terminal!);
+    // Still with the child's group (as handed over, or as it left it): ours again. Not when the
+    // shell holds it because we run in the background.
+    if (terminal !== undefined && libc.tcgetpgrp(terminal) === pid) {
+      reclaimTerminal(libc, terminal);
+    }
     return code;
   } finally {
-    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    for (const [signal, listener] of added) Deno.removeSignalListener(signal, listener);
   }
 }
 
