@@ -328,7 +328,11 @@ async function killMidway(
     out += value;
   }
   await new Promise((r) => setTimeout(r, delayMs));
-  child.kill("SIGKILL");
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // It finished first (a quiet machine migrates 16 profiles fast): counted as not killed.
+  }
   await reader.cancel().catch(() => {});
   const status = await child.status;
   return { out, killed: status.signal === "SIGKILL" };
@@ -365,7 +369,9 @@ Deno.test("migrate-backend: a run killed with SIGKILL loses nothing and a re-run
     };
 
     let killedRuns = 0;
-    for (const [lines, delay] of [[2, 0], [3, 150], [2, 400]]) {
+    // Killed right after a profile is done, and a little into the next one; each run moves a
+    // few profiles, so the later runs still find some left.
+    for (const [lines, delay] of [[2, 0], [2, 30], [3, 80]]) {
       const { killed } = await killMidway(args, env, home, lines, delay);
       if (killed) killedRuns++;
       await assertNothingLost();
