@@ -260,7 +260,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Interleaved runs of each command; medians against `deno run` of an empty file. */
+/** Interleaved runs of each command; median ratios to `deno run` of an empty file. */
 async function startupSummary(
   s: Smoke,
   runs: number,
@@ -294,15 +294,15 @@ async function startupSummary(
       times[c].push(performance.now() - t0);
     }
   }
-  const base = median(times[0]);
+  // Paired, as scripts/bench_startup.ts: each round's time over the same round's empty program.
   const rows = cases.map(([name], c) => {
-    const m = median(times[c]);
-    return `| ${name} | ${m.toFixed(1)} ms | ${(m / base).toFixed(2)}x |`;
+    const ratio = median(times[c].map((t, i) => t / times[0][i]));
+    return `| ${name} | ${median(times[c]).toFixed(1)} ms | ${ratio.toFixed(2)}x |`;
   });
   return [
     `### Start-up on ${Deno.build.target} (median of ${runs} interleaved runs)`,
     "",
-    "| command | median | vs empty deno run |",
+    "| command | median | median ratio to empty deno run |",
     "|---|---|---|",
     ...rows,
     "",
