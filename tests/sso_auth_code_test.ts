@@ -168,6 +168,17 @@ Deno.test("sso auth code: the device code flow under SSH, with --use-device-code
   }
 });
 
+Deno.test("sso auth code: --no-use-device-code overrides AWS_VAULT_SSO_USE_DEVICE_CODE=true", async () => {
+  await using s = await setup();
+  const r = await s.run(exportJson("corp-admin", "--no-use-device-code"), {
+    AWS_VAULT_SSO_USE_DEVICE_CODE: "true",
+  });
+  assertEquals(r.code, 0, r.stderr);
+  const [url] = await s.opened();
+  assertEquals(new URL(url).pathname, "/authorize");
+  assertEquals(s.fake.callCount("StartDeviceAuthorization"), 0);
+});
+
 Deno.test("sso auth code: an expired token is refreshed silently (no browser), the rotated token stored", async () => {
   await using s = await setup();
   assertEquals((await s.run(exportJson("corp-admin"))).code, 0);

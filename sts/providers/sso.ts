@@ -362,10 +362,9 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     const p = this.profile;
     // The AWS CLI uses the authorization code flow for sso-session profiles only.
     if (p.ssoSession === "") return "the profile has no sso_session";
-    if (
-      p.ssoUseDeviceCode ||
-      /^(1|true|yes)$/i.test(this.options.env("AWS_VAULT_SSO_USE_DEVICE_CODE") ?? "")
-    ) {
+    // The flag's default comes from AWS_VAULT_SSO_USE_DEVICE_CODE (cmd/export.ts), so that
+    // `--no-use-device-code` overrides the variable.
+    if (p.ssoUseDeviceCode) {
       return "asked for with --use-device-code or AWS_VAULT_SSO_USE_DEVICE_CODE";
     }
     const { browserUnavailableReason } = await import("../../lib/browser.ts");
