@@ -64,7 +64,7 @@ export async function ssoCliCacheFile(dir: string, key: SsoCliCacheKey): Promise
  * token botocore could use: `accessToken` and a valid `expiresAt` are required, as in
  * SSOTokenLoader; the registration fields count only when all of them are there.
  */
-export async function readSsoCliToken(path: string): Promise<SsoCliToken | undefined> {
+export function readSsoCliToken(path: string): SsoCliToken | undefined {
   let text: string;
   try {
     text = readText(path);

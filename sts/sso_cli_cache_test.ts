@@ -47,7 +47,7 @@ Deno.test("readSsoCliToken: botocore's fields; registration only when complete; 
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/t.json`;
-    assertEquals(await readSsoCliToken(path), undefined);
+    assertEquals(readSsoCliToken(path), undefined);
     await Deno.writeTextFile(
       path,
       JSON.stringify({
@@ -61,7 +61,7 @@ Deno.test("readSsoCliToken: botocore's fields; registration only when complete; 
         refreshToken: "ref",
       }),
     );
-    const t = (await readSsoCliToken(path))!;
+    const t = readSsoCliToken(path)!;
     assertEquals(t.expiresAt.toISOString(), "2030-01-02T03:04:05.000Z");
     assertEquals([t.refreshToken, t.clientId, t.clientSecret], ["ref", "cid", "sec"]);
     assertEquals(t.registrationExpiresAt?.toISOString(), "2030-02-01T00:00:00.000Z");
@@ -70,7 +70,7 @@ Deno.test("readSsoCliToken: botocore's fields; registration only when complete; 
       path,
       JSON.stringify({ accessToken: "tok", expiresAt: "2030-01-02T03:04:05Z", refreshToken: "r" }),
     );
-    const partial = (await readSsoCliToken(path))!;
+    const partial = readSsoCliToken(path)!;
     assertEquals([partial.accessToken, partial.refreshToken, partial.startUrl], [
       "tok",
       undefined,
@@ -81,7 +81,7 @@ Deno.test("readSsoCliToken: botocore's fields; registration only when complete; 
       const junk of ["{", "[]", `{"accessToken":"x"}`, `{"accessToken":"x","expiresAt":"soon"}`]
     ) {
       await Deno.writeTextFile(path, junk);
-      assertEquals(await readSsoCliToken(path), undefined, junk);
+      assertEquals(readSsoCliToken(path), undefined, junk);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -150,13 +150,13 @@ Deno.test("readSsoCliToken: a FIFO or an oversized file in its place is ignored,
     const fifo = `${dir}/fifo.json`;
     const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
     assertEquals(made.code, 0);
-    assertEquals(await readSsoCliToken(fifo), undefined);
+    assertEquals(readSsoCliToken(fifo), undefined);
     const big = `${dir}/big.json`;
     await Deno.writeTextFile(
       big,
       JSON.stringify({ accessToken: "x".repeat(100_000), expiresAt: "2030-01-01T00:00:00Z" }),
     );
-    assertEquals(await readSsoCliToken(big), undefined);
+    assertEquals(readSsoCliToken(big), undefined);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -210,7 +210,7 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     const path = await this.#cliCachePath();
     if (!path) return undefined;
     const { readSsoCliToken } = await import("../sso_cli_cache.ts");
-    const t = await readSsoCliToken(path);
+    const t = readSsoCliToken(path);
     if (!t) return undefined;
     if (t.startUrl !== "" && t.startUrl !== this.profile.ssoStartUrl) {
       debug(`Ignoring the AWS CLI's SSO cache ${path}: it is for another start URL`);
