@@ -40,8 +40,10 @@ for n in (1, 2):
         except Exception as e:
             outcome = repr(e)
             time.sleep(0.05)
-    with open(os.path.join(d, "result%d" % n), "w") as f:
+    # Written whole, then renamed: the test reads the file as soon as it exists.
+    with open(os.path.join(d, "result%d.tmp" % n), "w") as f:
         f.write(outcome)
+    os.rename(os.path.join(d, "result%d.tmp" % n), os.path.join(d, "result%d" % n))
 `;
 
 async function waitForFile(path: string, ms = 20_000): Promise<string> {
