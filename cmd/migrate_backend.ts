@@ -62,8 +62,11 @@ interface Summary {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const registry = await import("../keystore/registry.ts");
-  const from = await backendFlag(ctx, "from", registry.availableBackendNames);
-  const to = await backendFlag(ctx, "to", registry.availableBackendNames);
+  // Probed once for both flags (each probe may connect to the session bus or run programs).
+  let probed: Promise<string[]> | undefined;
+  const available = () => probed ??= registry.availableBackendNames();
+  const from = await backendFlag(ctx, "from", available);
+  const to = await backendFlag(ctx, "to", available);
   if (from === to) throw new Error("source and destination backends must differ");
   const migrate = await import("../keystore/migrate.ts");
   const options = keystoreOptionsFrom(ctx.global);
@@ -71,19 +74,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   const src = await open("source", from, () => registry.openKeystore(from, options));
   const profiles = migrate.migrationProfiles(await src.keys(), ctx.flags.string("profile"));
 
+  if (profiles.length === 0) {
+    await printOut(`No credentials found in source backend ${from}.\n`);
+    return 0;
+  }
   if (ctx.flags.bool("dry-run")) {
-    if (profiles.length === 0) {
-      await printOut(`No credentials found in source backend ${from}.\n`);
-      return 0;
-    }
     await printOut(
       `Would migrate ${profiles.length} credential profile(s) from ${from} to ${to}:\n` +
         profiles.map((p) => `  ${p}\n`).join("") + "\nNo changes made.\n",
     );
-    return 0;
-  }
-  if (profiles.length === 0) {
-    await printOut(`No credentials found in source backend ${from}.\n`);
     return 0;
   }
 
