@@ -8,6 +8,7 @@
  * POSIX_SPAWN_SETSIGDEF 4, POSIX_SPAWN_SETSIGMASK 8, WUNTRACED 2, SIGTTOU 22, SIGPIPE 13. Opaque
  * types (posix_spawnattr_t, sigset_t) get buffers larger than any of those platforms needs.
  */
+import { cString } from "./c_string.ts";
 
 const LIBC_SYMBOLS = {
   // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
@@ -74,14 +75,6 @@ export function loadLibc(): Libc | undefined {
     }
   }
   return loaded ?? undefined;
-}
-
-/** A NUL-terminated C string in a buffer of its own. */
-export function cString(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new TextEncoder().encode(text);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
 }
 
 /**

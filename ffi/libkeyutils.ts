@@ -75,11 +75,3 @@ export function loadKeyutils(): KeyutilsLibrary {
   };
   return loaded;
 }
-
-/** A NUL-terminated UTF-8 copy of `s` for a `const char *` parameter. */
-export function cString(s: string): Uint8Array<ArrayBuffer> {
-  const bytes = new TextEncoder().encode(s);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}

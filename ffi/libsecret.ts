@@ -8,6 +8,7 @@
  * Promise), so that the caller can cancel them through a GCancellable when a timer fires instead
  * of freezing the event loop. Signatures are checked against libsecret 0.20.5 and glib 2.74.
  */
+import { cString } from "./c_string.ts";
 
 /** A C pointer as Deno FFI represents it (`null` for NULL). */
 export type Ptr = Deno.PointerValue;
@@ -184,13 +185,6 @@ function openLibc(): Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"] {
   } catch {
     return Deno.dlopen("libdl.so.2", LIBC_SYMBOLS).symbols;
   }
-}
-
-const encoder = new TextEncoder();
-
-/** A NUL-terminated UTF-8 copy of `s`, to pass as a `buffer` argument. */
-export function cString(s: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(s + "\0");
 }
 
 /** Reads a NUL-terminated UTF-8 string at `p` (null for NULL). */

@@ -111,14 +111,6 @@ export const OSSTATUS = {
   errSecMissingEntitlement: -34018,
 } as const;
 
-/** A JavaScript string as a NUL-terminated UTF-8 buffer (a `const char *`). */
-export function cString(text: string): Uint8Array {
-  const bytes = new TextEncoder().encode(text);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}
-
 /** The text of a NUL-terminated UTF-8 buffer (what CFStringGetCString fills in). */
 export function decodeCString(buffer: Uint8Array): string {
   const end = buffer.indexOf(0);

@@ -1,7 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
 import {
   CORE_FOUNDATION_SYMBOLS,
-  cString,
   decodeCString,
   OSSTATUS,
   outPointer,
@@ -10,6 +9,7 @@ import {
   SEC_CONSTANT_NAMES,
   SECURITY_SYMBOLS,
 } from "./security_framework.ts";
+import { cString } from "./c_string.ts";
 
 Deno.test("cString is NUL-terminated UTF-8 and decodeCString stops at the NUL", () => {
   assertEquals(Array.from(cString("ab")), [0x61, 0x62, 0]);

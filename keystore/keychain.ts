@@ -19,13 +19,13 @@ import { debug } from "../lib/log.ts";
 import {
   type CFTypeRef,
   CoreFoundation,
-  cString,
   OSSTATUS,
   outPointer,
   outPointerValue,
   type SecConstantName,
   type SecurityFramework,
 } from "../ffi/security_framework.ts";
+import { cString } from "../ffi/c_string.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
 
 /** keyring's ServiceName for aws-vault. */

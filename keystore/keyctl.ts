@@ -12,7 +12,6 @@
  * away when the last process of the user ends (user-keyring(7)). See docs/DIFFERENCES.md.
  */
 import {
-  cString,
   EACCES,
   EDQUOT,
   EINVAL,
@@ -29,6 +28,7 @@ import {
   LIBKEYUTILS_SONAME,
   loadKeyutils,
 } from "../ffi/libkeyutils.ts";
+import { cString } from "../ffi/c_string.ts";
 import {
   type Item,
   ItemNotFoundError,

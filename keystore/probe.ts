@@ -12,7 +12,8 @@ import { probeKWallet, probeSecretService } from "./probe_dbus.ts";
 import { probePass } from "./probe_pass.ts";
 import { type ProbeResult, result } from "./probe_result.ts";
 import { DEFAULT_KEYCTL_SCOPE, KEYCTL_KEYRING_NAME, KEYCTL_SCOPES } from "./keyctl.ts";
-import { cString, ENOKEY, LIBKEYUTILS_SONAME, loadKeyutils } from "../ffi/libkeyutils.ts";
+import { ENOKEY, LIBKEYUTILS_SONAME, loadKeyutils } from "../ffi/libkeyutils.ts";
+import { cString } from "../ffi/c_string.ts";
 import type { KeystoreOptions } from "./keystore.ts";
 
 type Env = (name: string) => string | undefined;

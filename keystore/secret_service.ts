@@ -13,7 +13,6 @@
  * "new keyring password" dialog get a longer timeout, as a human has to answer them.
  */
 import {
-  cString,
   G_IO_ERROR_CANCELLED,
   type GErrorInfo,
   glistItems,
@@ -31,6 +30,7 @@ import {
   stringHashTable,
   takeError,
 } from "../ffi/libsecret.ts";
+import { cString } from "../ffi/c_string.ts";
 import { debug } from "../lib/log.ts";
 import { sessionBusAddress } from "./session_bus.ts";
 import { decodeItemJson, encodeItemJson } from "./item_json.ts";

@@ -21,7 +21,6 @@
  * refused (EACCES, ENOEXEC) instead of being run through /bin/sh as execvp(3) would.
  */
 import {
-  cString,
   cStringArray,
   decodeWaitStatus,
   type Libc,
@@ -36,6 +35,7 @@ import {
   SPAWNATTR_BYTES,
   WUNTRACED,
 } from "../ffi/libc_process.ts";
+import { cString } from "../ffi/c_string.ts";
 import { UserError } from "./errors.ts";
 import { debug } from "./log.ts";
 import { findExecutable } from "./which.ts";
