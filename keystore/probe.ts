@@ -6,7 +6,7 @@
  */
 export type { ProbeResult } from "./probe_result.ts";
 export { passItemDecrypts } from "./probe_pass.ts";
-import { PASSPHRASE_ENV } from "./file.ts";
+import { expandTilde, PASSPHRASE_ENV } from "./file.ts";
 import { DEFAULT_COLLECTION } from "./secret_service.ts";
 import { probeKWallet, probeSecretService } from "./probe_dbus.ts";
 import { probePass } from "./probe_pass.ts";
@@ -44,8 +44,13 @@ export async function probeBackend(
 }
 
 function probeFile(options: KeystoreOptions, env: Env): ProbeResult {
-  const home = env("HOME") ?? env("USERPROFILE") ?? "";
-  const dir = options.fileDir.startsWith("~/") ? home + options.fileDir.slice(1) : options.fileDir;
+  let dir: string;
+  try {
+    // The directory the file backend opens, expanded as it expands it.
+    dir = expandTilde(options.fileDir, env);
+  } catch (err) {
+    return result("fail", (err as Error).message, "set HOME or an absolute --file-dir");
+  }
   let exists = false;
   try {
     if (!Deno.statSync(dir).isDirectory) {
