@@ -27,10 +27,6 @@ export async function run(ctx: CommandContext): Promise<number> {
     import("../sts/config/config.ts"),
     import("../sts/rotate.ts"),
   ]);
-  if (ctx.global.prompt !== "") {
-    const { validatePromptDriver } = await import("../sts/mfa/prompt_drivers.ts");
-    validatePromptDriver(ctx.global.prompt);
-  }
   const config = await configModule.loadConfigFile();
   const keystore = await openCommandKeystore(ctx.global);
   await rotate({
