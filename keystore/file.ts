@@ -22,6 +22,7 @@ import {
 } from "./jwe.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
 import { getEnv } from "../lib/secret_env.ts";
+import { sortUtf8 } from "../lib/go_order.ts";
 import { readRegularFileSync, UnreadableFileError } from "../lib/regular_file.ts";
 import { randomHex, removeStaleTempFiles, writeFileAtomically } from "../lib/atomic_file.ts";
 
@@ -135,12 +136,8 @@ class FileKeystore implements Keystore {
     for (const entry of Deno.readDirSync(dir)) {
       if (!TEMP_FILE.test(entry.name)) names.push(entry.name);
     }
-    // Go's os.ReadDir sorts by file name bytes. Below U+D800, UTF-16 order is UTF-8 byte order,
-    // so the usual names sort without encoding each one on every comparison (this runs on every
-    // export, and a store can hold thousands of cached sessions).
-    if (names.every((n) => !/[\ud800-\uffff]/.test(n))) names.sort();
-    else names.sort(compareUtf8);
-    return names.map(decodeFileName);
+    // Go's os.ReadDir sorts by file name bytes.
+    return sortUtf8(names).map(decodeFileName);
   }
 
   #path(key: string): string {
@@ -249,13 +246,6 @@ async function writeAtomically(dir: string, path: string, data: Uint8Array): Pro
   } catch (err) {
     throw new Error(`writing ${path}: ${osMessage(err)}`);
   }
-}
-
-function compareUtf8(a: string, b: string): number {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
 }
 
 /** The OS message without Deno's `(os error N)` and call-site suffixes. */

@@ -7,6 +7,7 @@
  * the source, the destination or both, never in neither; running again finishes the job (a
  * destination that already holds the same credentials lets `--delete-source` remove the source).
  */
+import { sortUtf8 } from "../lib/go_order.ts";
 import { decodeMasterCredentials } from "./credential_items.ts";
 import { isMasterCredentialsKey } from "./key_names.ts";
 import type { Item, Keystore } from "./keystore.ts";
@@ -46,17 +47,8 @@ export function migrationProfiles(keys: string[], profile: string): string[] {
     if (profiles.includes(profile)) return [profile];
     throw new Error(`profile ${quote(profile)} not found in source backend`);
   }
-  return profiles.sort(compareBytes);
-}
-
-/** Go's sort.Strings order: by UTF-8 bytes (JavaScript's default compares UTF-16 units). */
-function compareBytes(a: string, b: string): number {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i] - y[i];
-  }
-  return x.length - y.length;
+  // Go's sort.Strings order.
+  return sortUtf8(profiles);
 }
 
 function sameCredentials(a: Uint8Array, b: Uint8Array): boolean {

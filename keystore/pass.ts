@@ -6,6 +6,7 @@
  */
 import { debug } from "../lib/log.ts";
 import { findExecutable } from "../lib/which.ts";
+import { compareUtf8 } from "../lib/go_order.ts";
 import { decodeItemJson, encodeItemJson } from "./item_json.ts";
 import {
   type Item,
@@ -210,17 +211,12 @@ async function walk(root: string, relative: string, keys: string[]): Promise<voi
   const dir = relative === "" ? root : `${root}/${relative}`;
   const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(dir)) entries.push(entry);
-  entries.sort((a, b) => compareBytes(encoder.encode(a.name), encoder.encode(b.name)));
+  entries.sort((a, b) => compareUtf8(a.name, b.name));
   for (const entry of entries) {
     const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory) await walk(root, path, keys);
     else if (entry.name.endsWith(".gpg")) keys.push(path.slice(0, -4));
   }
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }
 
 function unavailable(passCmd: string): KeystoreUnavailableError {
