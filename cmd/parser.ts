@@ -221,7 +221,8 @@ export function parseArgs(argv: string[], opts: ParserOptions): ParseResult {
     const fromEnv = flag.env ? opts.env(flag.env) : undefined;
     if (fromEnv !== undefined && fromEnv !== "") {
       if (flag.kind === "bool") {
-        values.set(flag.name, /^(1|true|yes)$/i.test(fromEnv));
+        // strconv.ParseBool's true spellings, as kingpin reads them (1, t, true), and `yes`.
+        values.set(flag.name, /^(1|t|true|yes)$/i.test(fromEnv));
       } else {
         validateValue(flag, fromEnv, `${flag.env} (--${flag.name})`);
         values.set(flag.name, fromEnv);

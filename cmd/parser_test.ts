@@ -7,7 +7,7 @@ const EXEC: CommandSyntax = {
   flags: [
     { name: "duration", short: "d", kind: "duration", help: "", env: "TEST_DURATION" },
     { name: "no-session", short: "n", kind: "bool", help: "" },
-    { name: "server", short: "s", kind: "bool", help: "" },
+    { name: "server", short: "s", kind: "bool", help: "", env: "TEST_SERVER" },
     { name: "region", kind: "string", help: "" },
     { name: "format", kind: "enum", help: "", enumValues: () => ["env", "json"], default: "env" },
   ],
@@ -90,6 +90,13 @@ Deno.test("parser: --no-<bool> and bool defaults", () => {
   );
   // --no- only negates bools.
   assertEquals(usageError(["exec", "p", "--no-region"]), "unknown long flag '--no-region'");
+});
+
+Deno.test("parser: a bool flag's variable is true for Go's ParseBool spellings of true and yes", () => {
+  const server = (value: string) =>
+    parse(["exec", "p"], { TEST_SERVER: value }).flags.bool("server");
+  for (const value of ["1", "t", "T", "true", "TRUE", "True", "yes"]) assert(server(value), value);
+  for (const value of ["0", "f", "false", "no", "2"]) assert(!server(value), value);
 });
 
 Deno.test("parser: environment defaults; an explicit flag wins and is marked as given", () => {
