@@ -11,7 +11,7 @@
  */
 import { debug } from "../lib/log.ts";
 import { UserError } from "../lib/errors.ts";
-import { decodeFileName, encodeFileName } from "./file_names.ts";
+import { decodeFileName, encodeFileName, sortUtf8 } from "./file_names.ts";
 import { decodeItemJson, encodeItemJson } from "./item_json.ts";
 import {
   decryptJwe,
@@ -22,7 +22,6 @@ import {
 } from "./jwe.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
 import { getEnv } from "../lib/secret_env.ts";
-import { sortUtf8 } from "../lib/go_order.ts";
 import { readRegularFileSync, UnreadableFileError } from "../lib/regular_file.ts";
 import { randomHex, removeStaleTempFiles, writeFileAtomically } from "../lib/atomic_file.ts";
 

@@ -42,3 +42,25 @@ function hexValue(byte: number | undefined): number {
   if (byte >= 0x61 && byte <= 0x66) return byte - 0x61 + 10;
   return -1;
 }
+
+/**
+ * Go's string order, which aws-vault's listings follow (os.ReadDir, filepath.Walk and sort.Strings
+ * order names by their UTF-8 bytes). Here, on the file backend's `export` path, so that sorting
+ * loads no module of its own; pass and migrate-backend use it too.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/**
+ * Sorts `names` in place in Go's order. JavaScript's default sort compares UTF-16 code units,
+ * which agrees for names without code units from U+D800 up; those usual names sort without
+ * encoding each one on every comparison (listings run on every `export`, with thousands of
+ * cached sessions).
+ */
+export function sortUtf8(names: string[]): string[] {
+  return names.every((n) => !/[\ud800-\uffff]/.test(n)) ? names.sort() : names.sort(compareUtf8);
+}

@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/assert.ts";
-import { decodeFileName, encodeFileName } from "./file_names.ts";
+import { compareUtf8, decodeFileName, encodeFileName, sortUtf8 } from "./file_names.ts";
 
 Deno.test("only / and % are escaped, in uppercase hex", () => {
   const cases: [string, string][] = [
@@ -35,4 +35,15 @@ Deno.test("decoding turns any valid %XY into its byte and leaves other % literal
   assertEquals(decodeFileName("%%2F"), "%/");
   assertEquals(decodeFileName("%C3%A9t%C3%A9"), "été", "escaped UTF-8 bytes form one character");
   assertEquals(decodeFileName(".DS_Store"), ".DS_Store");
+});
+
+Deno.test("Go order: by UTF-8 bytes, where UTF-16 order differs above U+D800", () => {
+  // U+FF21 (3 UTF-8 bytes, EF BC A1) sorts before U+1F600 (4 bytes, F0 ...), though its UTF-16
+  // unit is larger than the surrogate D83D.
+  const names = ["😀", "Ａ", "b", "a"];
+  assertEquals([...names].sort(), ["a", "b", "😀", "Ａ"]);
+  assertEquals(sortUtf8([...names]), ["a", "b", "Ａ", "😀"]);
+  assertEquals(sortUtf8(["b", "B", "a"]), ["B", "a", "b"]);
+  assertEquals(compareUtf8("ab", "a") > 0, true);
+  assertEquals(compareUtf8("a", "a"), 0);
 });

@@ -7,7 +7,7 @@
  * the source, the destination or both, never in neither; running again finishes the job (a
  * destination that already holds the same credentials lets `--delete-source` remove the source).
  */
-import { sortUtf8 } from "../lib/go_order.ts";
+import { sortUtf8 } from "./file_names.ts";
 import { decodeMasterCredentials } from "./credential_items.ts";
 import { isMasterCredentialsKey } from "./key_names.ts";
 import type { Item, Keystore } from "./keystore.ts";

@@ -6,7 +6,7 @@
  */
 import { debug } from "../lib/log.ts";
 import { findExecutable } from "../lib/which.ts";
-import { compareUtf8 } from "../lib/go_order.ts";
+import { compareUtf8 } from "./file_names.ts";
 import { decodeItemJson, encodeItemJson } from "./item_json.ts";
 import {
   type Item,
