@@ -15,9 +15,9 @@
  * 5. CreateToken with `grant_type=authorization_code`, the code, the redirect URI and the verifier.
  */
 import { UserError } from "../lib/errors.ts";
-import { debug } from "../lib/log.ts";
 import type { OidcClientRegistration } from "../keystore/oidc_token_item.ts";
 import type { CreatedToken, SsoOidcClient } from "./aws/sso_oidc_client.ts";
+import { registerOidcClient } from "./sso_registration.ts";
 
 export const AUTH_CODE_GRANT_TYPES = ["authorization_code", "refresh_token"];
 const CALLBACK_PATH = "/oauth/callback";
@@ -53,7 +53,11 @@ export async function authorizationCodeLogin(opts: AuthCodeLoginOptions): Promis
   const listener = startCallbackListener();
   try {
     const redirectUri = `http://127.0.0.1:${listener.port}${CALLBACK_PATH}`;
-    const registration = opts.registration ?? await register(opts);
+    const registration = opts.registration ?? await registerOidcClient(opts.oidc, opts.scopes, {
+      grantTypes: AUTH_CODE_GRANT_TYPES,
+      redirectUris: [REGISTERED_REDIRECT_URI],
+      issuerUrl: opts.startUrl,
+    });
     const verifier = codeVerifier();
     const state = crypto.randomUUID();
     const url = opts.oidc.authorizeUrl({
@@ -96,25 +100,6 @@ export async function authorizationCodeLogin(opts: AuthCodeLoginOptions): Promis
   } finally {
     await listener.close();
   }
-}
-
-async function register(opts: AuthCodeLoginOptions): Promise<OidcClientRegistration> {
-  const client = await opts.oidc.registerClient({
-    clientName: "aws-vault",
-    clientType: "public",
-    scopes: opts.scopes,
-    grantTypes: AUTH_CODE_GRANT_TYPES,
-    redirectUris: [REGISTERED_REDIRECT_URI],
-    issuerUrl: opts.startUrl,
-  });
-  debug(`Registered an OIDC client for the authorization code flow`);
-  return {
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    expiresAt: new Date(client.clientSecretExpiresAt * 1000),
-    scopes: opts.scopes,
-    grantTypes: AUTH_CODE_GRANT_TYPES,
-  };
 }
 
 /** RFC 7636 section 4.1: 64 characters of the unreserved set (the AWS CLI's length). */

@@ -9,10 +9,10 @@
 import { UserError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import type { OidcClientRegistration } from "../keystore/oidc_token_item.ts";
-import { goLocalTime } from "../keystore/oidc_token_item.ts";
 import { DEVICE_CODE_GRANT_TYPE, type SsoOidcClient } from "./aws/sso_oidc_client.ts";
 import { AwsServiceError } from "./aws/error.ts";
 import type { LoginResult } from "./sso_auth_code.ts";
+import { registerOidcClient } from "./sso_registration.ts";
 
 /** RFC 8628 defaults: the poll interval when none is given, and the slow_down increment. */
 const DEFAULT_INTERVAL_MS = 5_000;
@@ -34,7 +34,7 @@ export interface DeviceCodeLoginOptions {
 
 export async function deviceCodeLogin(opts: DeviceCodeLoginOptions): Promise<LoginResult> {
   const { oidc, startUrl } = opts;
-  const registration = opts.registration ?? await register(opts);
+  const registration = opts.registration ?? await registerOidcClient(opts.oidc, opts.scopes);
   const device = await oidc.startDeviceAuthorization({
     clientId: registration.clientId,
     clientSecret: registration.clientSecret,
@@ -71,26 +71,4 @@ export async function deviceCodeLogin(opts: DeviceCodeLoginOptions): Promise<Log
     }
     await opts.sleep(interval);
   }
-}
-
-async function register(opts: DeviceCodeLoginOptions): Promise<OidcClientRegistration> {
-  const client = await opts.oidc.registerClient({
-    clientName: "aws-vault",
-    clientType: "public",
-    scopes: opts.scopes,
-  });
-  debug(
-    `Created new OIDC client (expires at: ${
-      client.clientSecretExpiresAt
-        ? goLocalTime(new Date(client.clientSecretExpiresAt * 1000), false)
-        : "unknown"
-    })`,
-  );
-  return {
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    expiresAt: new Date(client.clientSecretExpiresAt * 1000),
-    scopes: opts.scopes,
-    grantTypes: [],
-  };
 }
