@@ -47,16 +47,23 @@ const HELP_COMMAND: HelpCommand = {
 /** Values that only this machine knows: the flag descriptions list them, as aws-vault's do. */
 export interface MachineChoices {
   backends: string[];
+  /** The backend used without --backend (keystore/registry.ts defaultBackendName). */
+  defaultBackend: string | undefined;
   prompts: string[];
 }
 
 /** Looks up the backends and prompt drivers available here (cheap probes, no store opened). */
 export async function machineChoices(): Promise<MachineChoices> {
-  const [{ availableBackendNames }, { availablePromptDrivers }] = await Promise.all([
+  const [registry, { availablePromptDrivers }] = await Promise.all([
     import("../keystore/registry.ts"),
     import("../sts/mfa/prompt_drivers.ts"),
   ]);
-  return { backends: await availableBackendNames(), prompts: availablePromptDrivers() };
+  const backends = await registry.availableBackendNames();
+  return {
+    backends,
+    defaultBackend: registry.defaultBackendName(backends),
+    prompts: availablePromptDrivers(),
+  };
 }
 
 /**
@@ -71,13 +78,15 @@ export function helpModel(opts: {
   commands: { entry: CommandEntry; module: CommandModule }[];
   choices: MachineChoices;
 }): HelpModel {
-  const { backends, prompts } = opts.choices;
+  const { backends, defaultBackend, prompts } = opts.choices;
   const globals = opts.globalFlags.map((f): FlagSpec => {
     if (f.name === "backend") {
       return {
         ...f,
         kind: "enum",
-        default: backends[0],
+        // The backend a command would use; aws-vault shows its first, which on Linux without a
+        // session bus is keyctl, a backend we never choose by default.
+        default: defaultBackend,
         help: `${f.help} [${backends.join(" ")}]`,
       };
     }

@@ -7,6 +7,7 @@
  */
 import { assertEquals } from "../tests/assert.ts";
 import { commandModule, COMMANDS, GLOBAL_FLAGS } from "./app.ts";
+import { defaultBackendName } from "../keystore/registry.ts";
 import type { CommandModule } from "./command.ts";
 import {
   type HelpCommand,
@@ -56,7 +57,7 @@ async function ourModel(backends: string[], prompts: string[]): Promise<HelpMode
     version: "v7.2.0",
     globalFlags: GLOBAL_FLAGS,
     commands,
-    choices: { backends, prompts },
+    choices: { backends, defaultBackend: defaultBackendName(backends), prompts },
   });
 }
 
@@ -104,5 +105,15 @@ Deno.test("help: --backend's default and choices follow the machine", async () =
       "  --backend=pass             Secret backend to use [pass file]",
       "  --prompt=PROMPT            Prompt driver to use [terminal] ($AWS_VAULT_PROMPT)",
     ],
+  );
+  // keyctl is offered first on Linux without a session bus, but never the default.
+  const headless = renderUsage(
+    await ourModel(["keyctl", "pass", "file"], ["terminal"]),
+    undefined,
+    80,
+  );
+  assertEquals(
+    headless.split("\n").find((l) => l.startsWith("  --backend=")),
+    "  --backend=pass             Secret backend to use [keyctl pass file]",
   );
 });
