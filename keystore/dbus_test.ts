@@ -14,6 +14,7 @@ import {
   unmarshal,
   Variant,
 } from "./dbus.ts";
+import { linuxTest } from "../tests/platform.ts";
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values);
@@ -121,59 +122,63 @@ Deno.test("unixSocketPath reads unix:path and unix:abstract addresses", () => {
   );
 });
 
-Deno.test("a real bus on an abstract socket: Hello, calls, error replies and timeouts", async () => {
-  const name = `/tmp/aws-vault-dbus-test-${crypto.randomUUID()}`;
-  const daemon = new Deno.Command("dbus-daemon", {
-    args: ["--session", "--nofork", `--address=unix:abstract=${name}`, "--print-address=1"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = daemon.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    let printed = "";
-    while (!printed.includes("\n")) printed += (await reader.read()).value ?? "";
-    const bus = await DBusConnection.connect(printed.trim());
+linuxTest(
+  "dbus-daemon",
+  "a real bus on an abstract socket: Hello, calls, error replies and timeouts",
+  async () => {
+    const name = `/tmp/aws-vault-dbus-test-${crypto.randomUUID()}`;
+    const daemon = new Deno.Command("dbus-daemon", {
+      args: ["--session", "--nofork", `--address=unix:abstract=${name}`, "--print-address=1"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = daemon.stdout.pipeThrough(new TextDecoderStream()).getReader();
     try {
-      assert(bus.uniqueName.startsWith(":1."), bus.uniqueName);
-      const dbus = {
-        destination: "org.freedesktop.DBus",
-        path: "/org/freedesktop/DBus",
-        interface: "org.freedesktop.DBus",
-      };
-      const [names] = await bus.call({ ...dbus, member: "ListNames" });
-      assert((names as string[]).includes(bus.uniqueName));
-      const [owner] = await bus.call({
-        ...dbus,
-        member: "GetNameOwner",
-        signature: "s",
-        body: ["org.freedesktop.DBus"],
-      });
-      assertEquals(owner, "org.freedesktop.DBus");
+      let printed = "";
+      while (!printed.includes("\n")) printed += (await reader.read()).value ?? "";
+      const bus = await DBusConnection.connect(printed.trim());
+      try {
+        assert(bus.uniqueName.startsWith(":1."), bus.uniqueName);
+        const dbus = {
+          destination: "org.freedesktop.DBus",
+          path: "/org/freedesktop/DBus",
+          interface: "org.freedesktop.DBus",
+        };
+        const [names] = await bus.call({ ...dbus, member: "ListNames" });
+        assert((names as string[]).includes(bus.uniqueName));
+        const [owner] = await bus.call({
+          ...dbus,
+          member: "GetNameOwner",
+          signature: "s",
+          body: ["org.freedesktop.DBus"],
+        });
+        assertEquals(owner, "org.freedesktop.DBus");
+        await assertRejects(
+          () => bus.call({ ...dbus, member: "NoSuchMethod" }),
+          DBusError,
+          "org.freedesktop.DBus.Error.UnknownMethod",
+        );
+        // We never answer method calls, so a call to ourselves can only time out.
+        const t0 = performance.now();
+        await assertRejects(
+          () => bus.call({ ...dbus, destination: bus.uniqueName, member: "Ping" }, 200),
+          DBusConnectionError,
+          "timed out after 200 ms",
+        );
+        assert(performance.now() - t0 < 1000);
+      } finally {
+        await bus.close();
+      }
       await assertRejects(
-        () => bus.call({ ...dbus, member: "NoSuchMethod" }),
-        DBusError,
-        "org.freedesktop.DBus.Error.UnknownMethod",
-      );
-      // We never answer method calls, so a call to ourselves can only time out.
-      const t0 = performance.now();
-      await assertRejects(
-        () => bus.call({ ...dbus, destination: bus.uniqueName, member: "Ping" }, 200),
+        () => bus.call({ destination: "x.y", path: "/", interface: "x.y", member: "z" }),
         DBusConnectionError,
-        "timed out after 200 ms",
+        "closed",
       );
-      assert(performance.now() - t0 < 1000);
     } finally {
-      await bus.close();
+      daemon.kill();
+      await reader.cancel();
+      await daemon.status;
     }
-    await assertRejects(
-      () => bus.call({ destination: "x.y", path: "/", interface: "x.y", member: "z" }),
-      DBusConnectionError,
-      "closed",
-    );
-  } finally {
-    daemon.kill();
-    await reader.cancel();
-    await daemon.status;
-  }
-});
+  },
+);

@@ -15,6 +15,7 @@ import { encodeFileName } from "./file_names.ts";
 import { encodeItemJson } from "./item_json.ts";
 import { encryptJwe } from "./jwe.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
+import { assertMode, linuxTest } from "../tests/platform.ts";
 
 const PASSPHRASE = "test-passphrase";
 const enc = new TextEncoder();
@@ -89,13 +90,13 @@ Deno.test("set then get round-trips items; files are JWEs of the item JSON, mode
       "team%2Fdev",
       "ünï cødé",
     ]);
-    assertEquals((await Deno.stat(`${tmp}/nested`)).mode! & 0o777, 0o700);
-    assertEquals((await Deno.stat(dir)).mode! & 0o777, 0o700);
+    await assertMode(`${tmp}/nested`, 0o700);
+    await assertMode(dir, 0o700);
     for (const k of keys) {
       const got = await ks.get(k);
       assertEquals(got, item(k));
       const name = encodeFileName(k);
-      assertEquals((await Deno.stat(`${dir}/${name}`)).mode! & 0o777, 0o600);
+      await assertMode(`${dir}/${name}`, 0o600);
       // An independent JWE implementation sees exactly the item JSON.
       const token = await Deno.readTextFile(`${dir}/${name}`);
       const { plaintext } = await compactDecrypt(token, enc.encode(PASSPHRASE), {
@@ -122,7 +123,7 @@ Deno.test("set replaces an item atomically and leaves no temp files", async () =
     await Deno.chmod(`${dir}/alice`, 0o644);
     await ks.set(item("alice", "v2"));
     assertEquals(dec.decode((await ks.get("alice")).data), "v2");
-    assertEquals((await Deno.stat(`${dir}/alice`)).mode! & 0o777, 0o600, "mode reset to 0600");
+    await assertMode(`${dir}/alice`, 0o600, "mode reset to 0600");
     // Concurrent writers of one key: the file always holds one complete item.
     await Promise.all(Array.from({ length: 8 }, (_, i) => ks.set(item("alice", `w${i}`))));
     const final = dec.decode((await ks.get("alice")).data);
@@ -206,7 +207,7 @@ Deno.test("directory errors match aws-vault's messages; ~/ expands with HOME", a
     );
     // As keyring: even a get() creates a missing directory, then reports the item missing.
     await assertRejects(() => open(`${tmp}/new/dir`).then((k) => k.get("x")), ItemNotFoundError);
-    assertEquals((await Deno.stat(`${tmp}/new/dir`)).mode! & 0o777, 0o700);
+    await assertMode(`${tmp}/new/dir`, 0o700);
     await assertRejects(
       () => open(`${tmp}/plain`).then((k) => k.keys()),
       Error,
@@ -218,7 +219,7 @@ Deno.test("directory errors match aws-vault's messages; ~/ expands with HOME", a
     });
     await ks.set(item("alice"));
     assertEquals(await listDir(`${tmp}/.awsvault/keys`), ["alice"]);
-    assertEquals((await Deno.stat(`${tmp}/.awsvault/keys`)).mode! & 0o777, 0o700);
+    await assertMode(`${tmp}/.awsvault/keys`, 0o700);
     for (const bad of ["", ".", ".."]) {
       await assertRejects(() => ks.set(item(bad)), Error, "invalid key for the file keyring");
     }
@@ -300,58 +301,66 @@ async function runInPty(
   return { code: status.code, stdout: output, stderr: await stderrText };
 }
 
-Deno.test("with no terminal and no AWS_VAULT_FILE_PASSPHRASE, only get/set fail, at once", async () => {
-  await withTempDir(async (dir) => {
-    await (await open(`${dir}/keys`)).set(item("alice"));
-    const before = await snapshot(`${dir}/keys`);
-    const result = await runScript(
-      dir,
-      `console.log(JSON.stringify(await ks.keys()));
+linuxTest(
+  "util-linux setsid",
+  "with no terminal and no AWS_VAULT_FILE_PASSPHRASE, only get/set fail, at once",
+  async () => {
+    await withTempDir(async (dir) => {
+      await (await open(`${dir}/keys`)).set(item("alice"));
+      const before = await snapshot(`${dir}/keys`);
+      const result = await runScript(
+        dir,
+        `console.log(JSON.stringify(await ks.keys()));
       await ks.get("missing").catch((e) => console.log("get missing:", e.name));
       await ks.get("alice").catch((e) => console.log("get:", e.message));
       await ks.set(item("bob")).catch((e) => console.log("set:", e.message));
       await ks.remove("alice");
       console.log(JSON.stringify(await ks.keys()));`,
-      { setsid: true },
-    );
-    assertEquals(result.code, 0, result.stderr);
-    const message = `no terminal to ask for the passphrase of the file keyring "${dir}/keys/"; ` +
-      `set AWS_VAULT_FILE_PASSPHRASE`;
-    assertEquals(
-      result.stdout,
-      `["alice"]\nget missing: ItemNotFoundError\nget: ${message}\nset: ${message}\n[]\n`,
-    );
-    assert(before.has("alice"));
-    assertEquals(await listDir(`${dir}/keys`), []);
-    assertNotIncludes(result.stderr, "SECRETDATA");
-  });
-});
+        { setsid: true },
+      );
+      assertEquals(result.code, 0, result.stderr);
+      const message = `no terminal to ask for the passphrase of the file keyring "${dir}/keys/"; ` +
+        `set AWS_VAULT_FILE_PASSPHRASE`;
+      assertEquals(
+        result.stdout,
+        `["alice"]\nget missing: ItemNotFoundError\nget: ${message}\nset: ${message}\n[]\n`,
+      );
+      assert(before.has("alice"));
+      assertEquals(await listDir(`${dir}/keys`), []);
+      assertNotIncludes(result.stderr, "SECRETDATA");
+    });
+  },
+);
 
-Deno.test("on a terminal the passphrase is asked once, without echo, only when needed", async () => {
-  await withTempDir(async (dir) => {
-    await (await open(`${dir}/keys`, "typed secret")).set(item("alice"));
-    const result = await runScript(
-      dir,
-      `console.log("keys", JSON.stringify(await ks.keys()));
+linuxTest(
+  "util-linux script(1)",
+  "on a terminal the passphrase is asked once, without echo, only when needed",
+  async () => {
+    await withTempDir(async (dir) => {
+      await (await open(`${dir}/keys`, "typed secret")).set(item("alice"));
+      const result = await runScript(
+        dir,
+        `console.log("keys", JSON.stringify(await ks.keys()));
       await ks.remove("alice");
       await ks.set(item("bob"));
       console.log("got", new TextDecoder().decode((await ks.get("bob")).data));`,
-      { viaPty: "typed secret" },
-    );
-    assertEquals(result.code, 0, result.stdout + result.stderr);
-    const prompt = `Enter passphrase to unlock "${dir}/keys/": `;
-    assertEquals(result.stdout.split(prompt).length - 1, 1, result.stdout);
-    assert(result.stdout.indexOf("keys [") < result.stdout.indexOf(prompt), "keys() did not ask");
-    assertStringIncludes(result.stdout, "got SECRETDATA");
-    assertNotIncludes(result.stdout, "typed secret");
-    assertStringIncludes(result.stdout, '[keyring] Wrote item "bob"');
-    // The file written after the prompt opens with the typed passphrase.
-    assertEquals(
-      dec.decode((await (await open(`${dir}/keys`, "typed secret")).get("bob")).data),
-      "SECRETDATA",
-    );
-  });
-});
+        { viaPty: "typed secret" },
+      );
+      assertEquals(result.code, 0, result.stdout + result.stderr);
+      const prompt = `Enter passphrase to unlock "${dir}/keys/": `;
+      assertEquals(result.stdout.split(prompt).length - 1, 1, result.stdout);
+      assert(result.stdout.indexOf("keys [") < result.stdout.indexOf(prompt), "keys() did not ask");
+      assertStringIncludes(result.stdout, "got SECRETDATA");
+      assertNotIncludes(result.stdout, "typed secret");
+      assertStringIncludes(result.stdout, '[keyring] Wrote item "bob"');
+      // The file written after the prompt opens with the typed passphrase.
+      assertEquals(
+        dec.decode((await (await open(`${dir}/keys`, "typed secret")).get("bob")).data),
+        "SECRETDATA",
+      );
+    });
+  },
+);
 
 Deno.test("expandTilde expands only a leading ~/, as keyring's ExpandTilde", () => {
   const env = (n: string) => n === "HOME" ? "/home/u/" : undefined;

@@ -15,6 +15,7 @@ import {
   MAX_P2C,
   parseJweHeader,
 } from "./jwe.ts";
+import { linuxTest } from "../tests/platform.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -98,23 +99,31 @@ Deno.test("two encryptions of the same data differ (fresh salt, key and IV)", as
   assert(parseJweHeader(a.join(".")).p2s !== parseJweHeader(b.join(".")).p2s);
 });
 
-Deno.test("our tokens decrypt with ours, with jose and with Python's cryptography", async () => {
-  const plaintext = '{"Key":"alice","Data":"e30=","Label":"aws-vault (alice)"} ünïcødé \u2028';
-  const token = await encryptJwe(enc.encode(plaintext), PASSPHRASE);
-  assertEquals(dec.decode(await decryptJwe(token, PASSPHRASE)), plaintext);
-  assertEquals(await joseDecrypt(token, PASSPHRASE), plaintext);
-  assertEquals(await pythonDecrypt(token, PASSPHRASE), plaintext);
-});
+linuxTest(
+  "python3 with cryptography",
+  "our tokens decrypt with ours, with jose and with Python's cryptography",
+  async () => {
+    const plaintext = '{"Key":"alice","Data":"e30=","Label":"aws-vault (alice)"} ünïcødé \u2028';
+    const token = await encryptJwe(enc.encode(plaintext), PASSPHRASE);
+    assertEquals(dec.decode(await decryptJwe(token, PASSPHRASE)), plaintext);
+    assertEquals(await joseDecrypt(token, PASSPHRASE), plaintext);
+    assertEquals(await pythonDecrypt(token, PASSPHRASE), plaintext);
+  },
+);
 
-Deno.test("an empty passphrase is a valid passphrase in every implementation", async () => {
-  const token = await encryptJwe(enc.encode("secret"), "");
-  assertEquals(dec.decode(await decryptJwe(token, "")), "secret");
-  assertEquals(await joseDecrypt(token, ""), "secret");
-  assertEquals(await pythonDecrypt(token, ""), "secret");
-  await assertRejects(() => decryptJwe(token, " "), JweKeyUnwrapError);
-  const fromJose = await joseEncrypt("from jose", "");
-  assertEquals(dec.decode(await decryptJwe(fromJose, "")), "from jose");
-});
+linuxTest(
+  "python3 with cryptography",
+  "an empty passphrase is a valid passphrase in every implementation",
+  async () => {
+    const token = await encryptJwe(enc.encode("secret"), "");
+    assertEquals(dec.decode(await decryptJwe(token, "")), "secret");
+    assertEquals(await joseDecrypt(token, ""), "secret");
+    assertEquals(await pythonDecrypt(token, ""), "secret");
+    await assertRejects(() => decryptJwe(token, " "), JweKeyUnwrapError);
+    const fromJose = await joseEncrypt("from jose", "");
+    assertEquals(dec.decode(await decryptJwe(fromJose, "")), "from jose");
+  },
+);
 
 Deno.test("tokens written by jose decrypt with ours, for every PBES2 and content algorithm", async () => {
   const cases: [string, string][] = [

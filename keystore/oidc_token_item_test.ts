@@ -1,6 +1,7 @@
 /** The OIDC token item: aws-vault's exact JSON, label and key; reading it back. */
 import { assertEquals, assertThrows } from "../tests/assert.ts";
 import { decodeOidcToken, goLocalTime, oidcTokenItem } from "./oidc_token_item.ts";
+import { posixTest } from "../tests/platform.ts";
 
 const START_URL = "https://example.awsapps.com/start";
 
@@ -51,29 +52,33 @@ Deno.test("decodeOidcToken: bad data is an error that does not quote the token",
   assertThrows(bad(`{"Token":{},"Expiration":"tomorrow"}`), Error, "bad Expiration");
 });
 
-Deno.test("goLocalTime: local offset as Go writes it (checked in other zones)", async () => {
-  const script = `
+posixTest(
+  "time zones from the TZ variable",
+  "goLocalTime: local offset as Go writes it (checked in other zones)",
+  async () => {
+    const script = `
     import { goLocalTime } from "${new URL("./oidc_token_item.ts", import.meta.url)}";
     const d = new Date(Date.UTC(2023, 4, 25, 8, 34, 56, 500));
     console.log(goLocalTime(d, true), goLocalTime(d, false), goLocalTime(new Date(Date.UTC(2023, 0, 1)), true));
   `;
-  const expected: Record<string, string> = {
-    "UTC": "2023-05-25T08:34:56.5Z 2023-05-25T08:34:56Z 2023-01-01T00:00:00Z",
-    "Australia/Sydney":
-      "2023-05-25T18:34:56.5+10:00 2023-05-25T18:34:56+10:00 2023-01-01T11:00:00+11:00",
-    "America/St_Johns":
-      "2023-05-25T06:04:56.5-02:30 2023-05-25T06:04:56-02:30 2022-12-31T20:30:00-03:30",
-  };
-  for (const [tz, want] of Object.entries(expected)) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", script],
-      env: { TZ: tz },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(new TextDecoder().decode(out.stdout).trim(), want, tz);
-  }
-});
+    const expected: Record<string, string> = {
+      "UTC": "2023-05-25T08:34:56.5Z 2023-05-25T08:34:56Z 2023-01-01T00:00:00Z",
+      "Australia/Sydney":
+        "2023-05-25T18:34:56.5+10:00 2023-05-25T18:34:56+10:00 2023-01-01T11:00:00+11:00",
+      "America/St_Johns":
+        "2023-05-25T06:04:56.5-02:30 2023-05-25T06:04:56-02:30 2022-12-31T20:30:00-03:30",
+    };
+    for (const [tz, want] of Object.entries(expected)) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--quiet", script],
+        env: { TZ: tz },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(new TextDecoder().decode(out.stdout).trim(), want, tz);
+    }
+  },
+);
 
 Deno.test("oidcTokenItem: the refresh token and client registration, in a form aws-vault v7 still reads", () => {
   const expiration = new Date(Date.UTC(2030, 0, 1, 8, 0, 0));

@@ -15,6 +15,7 @@ import {
   passEntryName,
   resolvePassDir,
 } from "./pass.ts";
+import { linuxTest } from "../tests/platform.ts";
 
 function options(store: PassStore, passPrefix = "aws-vault"): KeystoreOptions {
   return {
@@ -98,66 +99,79 @@ Deno.test("opening with a missing pass program fails with one clear line", async
   assertStringIncludes(err.message, "pass-does-not-exist-anywhere");
 });
 
-Deno.test("pass stores aws-vault's exact Item JSON under <prefix>/<key>", async () => {
-  await withStore(async (store) => {
-    const ks = await openPassKeystore(options(store));
-    const item = masterCredentialsItem("alice", {
-      accessKeyId: "AKIAEXAMPLE000000001",
-      secretAccessKey: "wJalrXUtnFEMI/K7MDENG<&>",
-      sessionToken: "",
+linuxTest(
+  "pass and gpg",
+  "pass stores aws-vault's exact Item JSON under <prefix>/<key>",
+  async () => {
+    await withStore(async (store) => {
+      const ks = await openPassKeystore(options(store));
+      const item = masterCredentialsItem("alice", {
+        accessKeyId: "AKIAEXAMPLE000000001",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG<&>",
+        sessionToken: "",
+      });
+      await ks.set(item);
+      const creds =
+        '{"AccessKeyID":"AKIAEXAMPLE000000001","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG' +
+        '\\u003c\\u0026\\u003e","SessionToken":"","Source":"","CanExpire":false,' +
+        '"Expires":"0001-01-01T00:00:00Z"}';
+      const expected = `{"Key":"alice","Data":"${btoa(creds)}","Label":"aws-vault (alice)",` +
+        `"Description":"","KeychainNotTrustApplication":true,"KeychainNotSynchronizable":false}`;
+      const shown = await store.pass(["show", "aws-vault/alice"]);
+      assertEquals(shown.code, 0, shown.stderr);
+      assertEquals(shown.stdout, expected);
+      assert((await Deno.stat(`${store.storeDir}/aws-vault/alice.gpg`)).isFile);
     });
-    await ks.set(item);
-    const creds = '{"AccessKeyID":"AKIAEXAMPLE000000001","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG' +
-      '\\u003c\\u0026\\u003e","SessionToken":"","Source":"","CanExpire":false,' +
-      '"Expires":"0001-01-01T00:00:00Z"}';
-    const expected = `{"Key":"alice","Data":"${btoa(creds)}","Label":"aws-vault (alice)",` +
-      `"Description":"","KeychainNotTrustApplication":true,"KeychainNotSynchronizable":false}`;
-    const shown = await store.pass(["show", "aws-vault/alice"]);
-    assertEquals(shown.code, 0, shown.stderr);
-    assertEquals(shown.stdout, expected);
-    assert((await Deno.stat(`${store.storeDir}/aws-vault/alice.gpg`)).isFile);
-  });
-});
+  },
+);
 
-Deno.test("pass reads entries aws-vault wrote, including a collapsed OIDC key", async () => {
-  await withStore(async (store) => {
-    const oidcJson = '{"Key":"oidc:https://x.awsapps.com/start","Data":"e30=","Label":"l",' +
-      '"Description":"d","KeychainNotTrustApplication":false,"KeychainNotSynchronizable":false}';
-    // What aws-vault runs: filepath.Join collapsed the URL's //.
-    const ins = await store.pass([
-      "insert",
-      "-m",
-      "-f",
-      "aws-vault/oidc:https:/x.awsapps.com/start",
-    ], oidcJson);
-    assertEquals(ins.code, 0, ins.stderr);
-    // A key with different letter case in the JSON field names still decodes, as in Go.
-    const bob = '{"key":"bob","data":"eA==","label":"L"}';
-    assertEquals((await store.pass(["insert", "-m", "aws-vault/bob"], bob)).code, 0);
-    const ks = await openPassKeystore(options(store));
-    assertEquals(await ks.keys(), ["bob", "oidc:https://x.awsapps.com/start"]);
-    const item = await ks.get("oidc:https://x.awsapps.com/start");
-    assertEquals(item.key, "oidc:https://x.awsapps.com/start");
-    assertEquals(new TextDecoder().decode(item.data), "{}");
-    assertEquals((await ks.get("bob")).label, "L");
-    await ks.remove("oidc:https://x.awsapps.com/start");
-    assertEquals(await ks.keys(), ["bob"]);
-  });
-});
+linuxTest(
+  "pass and gpg",
+  "pass reads entries aws-vault wrote, including a collapsed OIDC key",
+  async () => {
+    await withStore(async (store) => {
+      const oidcJson = '{"Key":"oidc:https://x.awsapps.com/start","Data":"e30=","Label":"l",' +
+        '"Description":"d","KeychainNotTrustApplication":false,"KeychainNotSynchronizable":false}';
+      // What aws-vault runs: filepath.Join collapsed the URL's //.
+      const ins = await store.pass([
+        "insert",
+        "-m",
+        "-f",
+        "aws-vault/oidc:https:/x.awsapps.com/start",
+      ], oidcJson);
+      assertEquals(ins.code, 0, ins.stderr);
+      // A key with different letter case in the JSON field names still decodes, as in Go.
+      const bob = '{"key":"bob","data":"eA==","label":"L"}';
+      assertEquals((await store.pass(["insert", "-m", "aws-vault/bob"], bob)).code, 0);
+      const ks = await openPassKeystore(options(store));
+      assertEquals(await ks.keys(), ["bob", "oidc:https://x.awsapps.com/start"]);
+      const item = await ks.get("oidc:https://x.awsapps.com/start");
+      assertEquals(item.key, "oidc:https://x.awsapps.com/start");
+      assertEquals(new TextDecoder().decode(item.data), "{}");
+      assertEquals((await ks.get("bob")).label, "L");
+      await ks.remove("oidc:https://x.awsapps.com/start");
+      assertEquals(await ks.keys(), ["bob"]);
+    });
+  },
+);
 
-Deno.test("an empty pass prefix stores at the top of the store, .gpg-id is not a key", async () => {
-  await withStore(async (store) => {
-    const ks = await openPassKeystore(options(store, ""));
-    await ks.set(
-      masterCredentialsItem("top", { accessKeyId: "A", secretAccessKey: "S", sessionToken: "" }),
-    );
-    assert((await Deno.stat(`${store.storeDir}/top.gpg`)).isFile);
-    assertEquals(await ks.keys(), ["top"]);
-    assertEquals((await ks.get("top")).key, "top");
-  });
-});
+linuxTest(
+  "pass and gpg",
+  "an empty pass prefix stores at the top of the store, .gpg-id is not a key",
+  async () => {
+    await withStore(async (store) => {
+      const ks = await openPassKeystore(options(store, ""));
+      await ks.set(
+        masterCredentialsItem("top", { accessKeyId: "A", secretAccessKey: "S", sessionToken: "" }),
+      );
+      assert((await Deno.stat(`${store.storeDir}/top.gpg`)).isFile);
+      assertEquals(await ks.keys(), ["top"]);
+      assertEquals((await ks.get("top")).key, "top");
+    });
+  },
+);
 
-Deno.test("keys() of a store directory that does not exist is empty", async () => {
+linuxTest("pass and gpg", "keys() of a store directory that does not exist is empty", async () => {
   await withStore(async (store) => {
     const ks = await openPassKeystore({ ...options(store), passDir: `${store.root}/missing` });
     assertEquals(await ks.keys(), []);
@@ -165,64 +179,72 @@ Deno.test("keys() of a store directory that does not exist is empty", async () =
   });
 });
 
-Deno.test("gpg and pass failures surface as one line, without the secret", async () => {
-  await withStore(async (store) => {
-    // A store whose recipient has no key: encryption fails. A fingerprint, not an e-mail address,
-    // so that gpg does not try to fetch the key over the network (WKD).
-    const badDir = `${store.root}/bad-store`;
-    await Deno.mkdir(badDir);
-    await Deno.writeTextFile(`${badDir}/.gpg-id`, "0123456789ABCDEF0123456789ABCDEF01234567\n");
-    const ks = await openPassKeystore({ ...options(store), passDir: badDir });
-    const secret = "SecretThatMustNotAppear0001";
-    const err = await assertRejects(
-      () =>
-        ks.set(
-          masterCredentialsItem("p", {
-            accessKeyId: "A",
-            secretAccessKey: secret,
-            sessionToken: "",
-          }),
-        ),
-      Error,
-      'pass insert "aws-vault/p" failed: gpg: ',
-    );
-    assertEquals(err.message.includes("\n"), false);
-    assertStringIncludes(err.message, "No public key");
+linuxTest(
+  "pass and gpg",
+  "gpg and pass failures surface as one line, without the secret",
+  async () => {
+    await withStore(async (store) => {
+      // A store whose recipient has no key: encryption fails. A fingerprint, not an e-mail address,
+      // so that gpg does not try to fetch the key over the network (WKD).
+      const badDir = `${store.root}/bad-store`;
+      await Deno.mkdir(badDir);
+      await Deno.writeTextFile(`${badDir}/.gpg-id`, "0123456789ABCDEF0123456789ABCDEF01234567\n");
+      const ks = await openPassKeystore({ ...options(store), passDir: badDir });
+      const secret = "SecretThatMustNotAppear0001";
+      const err = await assertRejects(
+        () =>
+          ks.set(
+            masterCredentialsItem("p", {
+              accessKeyId: "A",
+              secretAccessKey: secret,
+              sessionToken: "",
+            }),
+          ),
+        Error,
+        'pass insert "aws-vault/p" failed: gpg: ',
+      );
+      assertEquals(err.message.includes("\n"), false);
+      assertStringIncludes(err.message, "No public key");
 
-    // A store that was never initialised: pass says to run pass init.
-    const uninitialised = await openPassKeystore({
-      ...options(store),
-      passDir: `${store.root}/none`,
+      // A store that was never initialised: pass says to run pass init.
+      const uninitialised = await openPassKeystore({
+        ...options(store),
+        passDir: `${store.root}/none`,
+      });
+      const err2 = await assertRejects(
+        () =>
+          uninitialised.set(
+            masterCredentialsItem("p", {
+              accessKeyId: "A",
+              secretAccessKey: secret,
+              sessionToken: "",
+            }),
+          ),
+        Error,
+        "pass init",
+      );
+      assertEquals(err2.message.includes("\n"), false);
     });
-    const err2 = await assertRejects(
-      () =>
-        uninitialised.set(
-          masterCredentialsItem("p", {
-            accessKeyId: "A",
-            secretAccessKey: secret,
-            sessionToken: "",
-          }),
-        ),
-      Error,
-      "pass init",
-    );
-    assertEquals(err2.message.includes("\n"), false);
-  });
-});
+  },
+);
 
-Deno.test("an entry that is not an Item is reported without its content", async () => {
-  await withStore(async (store) => {
-    const secret = "NotJsonSecret0123456789";
-    assertEquals((await store.pass(["insert", "-m", "aws-vault/junk"], `${secret} {`)).code, 0);
-    const ks = await openPassKeystore(options(store));
-    const err = await assertRejects(
-      () => ks.get("junk"),
-      Error,
-      "does not hold a valid keyring item",
-    );
-    assertNotIncludes(err.message, secret);
-  });
-});
+linuxTest(
+  "pass and gpg",
+  "an entry that is not an Item is reported without its content",
+  async () => {
+    await withStore(async (store) => {
+      const secret = "NotJsonSecret0123456789";
+      assertEquals((await store.pass(["insert", "-m", "aws-vault/junk"], `${secret} {`)).code, 0);
+      const ks = await openPassKeystore(options(store));
+      const err = await assertRejects(
+        () => ks.get("junk"),
+        Error,
+        "does not hold a valid keyring item",
+      );
+      assertNotIncludes(err.message, secret);
+    });
+  },
+);
 
 Deno.test("firstMeaningfulLine joins pass's multi-line 'You must run' error", () => {
   const stderr =

@@ -7,6 +7,7 @@
  */
 import { CredentialCache } from "../server/credential_cache.ts";
 import { ecsHandler, startEcsServer } from "../server/ecs_server.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -40,7 +41,7 @@ async function bench(): Promise<void> {
   const seconds = option("seconds", 5);
   const connections = option("connections", 32);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--serve"],
+    args: ["run", "-A", pathFromFileUrl(import.meta.url), "--serve"],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

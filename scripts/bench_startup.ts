@@ -14,8 +14,9 @@
 import { startFakeAws } from "../tests/fake_aws/server.ts";
 import { fakeAwsHome } from "../tests/fake_aws/home.ts";
 import { bundle } from "./bundle.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 const MAIN = `${ROOT}main.ts`;
 
 interface Case {

@@ -14,6 +14,7 @@ import { errorMessage, UserError } from "../lib/errors.ts";
 import { debug, isDebug } from "../lib/log.ts";
 import { runChild } from "../lib/child.ts";
 import { CredentialCache } from "./credential_cache.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
 /** What `cmd/exec.ts` passes to the server modes. */
 export interface ServerExecOptions {
@@ -242,7 +243,7 @@ export function proxyCommand(targetPort: number, withDebug: boolean): string[] {
   const exe = Deno.execPath();
   const fromSource = /^deno(\.exe)?$/i.test(exe.split(/[\\/]/).pop() ?? "");
   const self = fromSource
-    ? [exe, "run", "-A", new URL("../main.ts", import.meta.url).pathname]
+    ? [exe, "run", "-A", pathFromFileUrl(new URL("../main.ts", import.meta.url))]
     : [exe];
   return [...self, ...(withDebug ? ["--debug"] : []), "proxy", "--target-port", String(targetPort)];
 }

@@ -13,6 +13,17 @@ import {
   roleCredentials,
   type ServerExecOptions,
 } from "./exec_modes.ts";
+import { windowsSystemEnv } from "../tests/run_cli.ts";
+
+/** What a `deno` child needs to find its cache: HOME and DENO_DIR, when they are set. */
+function denoEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["HOME", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
 
 const PARENT_ENV = {
   PATH: "/usr/bin:/bin",
@@ -56,7 +67,7 @@ Deno.test("proxyCommand runs this program's proxy with the target port", () => {
   const argv = proxyCommand(34567, true);
   assertEquals(argv.slice(-4), ["--debug", "proxy", "--target-port", "34567"]);
   assertEquals(argv[0], Deno.execPath());
-  assert(argv.includes("run") && argv.some((a) => a.endsWith("/main.ts")));
+  assert(argv.includes("run") && argv.some((a) => /[\\/]main\.ts$/.test(a)));
   assertEquals(proxyCommand(1, false).includes("--debug"), false);
 });
 
@@ -110,7 +121,7 @@ function execOptions(
     noEc2Proxy: true,
     command: Deno.execPath(),
     args: ["eval", "--quiet", script],
-    env: { ...PARENT_ENV, DENO_DIR: Deno.env.get("DENO_DIR") ?? "", HOME: Deno.env.get("HOME")! },
+    env: { ...PARENT_ENV, ...windowsSystemEnv(), ...denoEnv() },
     ...extra,
   };
 }

@@ -20,6 +20,7 @@ import {
   masterCredentialsItem,
   sessionItem,
 } from "../keystore/credential_items.ts";
+import { linuxTest } from "./platform.ts";
 
 const PASSPHRASE = "cli-basic-test-passphrase";
 
@@ -450,51 +451,55 @@ Deno.test("cli: list shows sessions with their time left; add drops the profile'
   });
 });
 
-Deno.test("cli: list never needs the file passphrase (no variable, no terminal)", async () => {
-  await withHome(async (h) => {
-    await Deno.writeTextFile(h.config, "[profile alice]\n");
-    const ks = await store(h);
-    await ks.set(
-      masterCredentialsItem("alice", {
-        accessKeyId: "AKIAZ",
-        secretAccessKey: "s",
-        sessionToken: "",
-      }),
-    );
-    await addSession(ks, "sts.GetSessionToken", "alice", 3600);
-    // setsid: no controlling terminal, so a passphrase prompt could only fail, never hang.
-    const [exe, ...pre] = cliCommand();
-    const out = await new Deno.Command("setsid", {
-      args: ["-w", exe, ...pre, "list", "--backend=file"],
-      env: { ...baseEnv(h.home), AWS_VAULT_FILE_DIR: h.keys },
-      clearEnv: true,
-      cwd: h.home,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    assertEquals([out.code, new TextDecoder().decode(out.stderr)], [0, ""]);
-    assertMatch(stdout, /^alice {20}alice {20}sts\.GetSessionToken:59m5\ds {2}$/m);
-    // The same setup does fail for a command that needs the passphrase (add encrypts).
-    const add = await new Deno.Command("setsid", {
-      args: ["-w", exe, ...pre, "add", "--env", "--backend=file", "bob"],
-      env: {
-        ...baseEnv(h.home),
-        AWS_VAULT_FILE_DIR: h.keys,
-        AWS_ACCESS_KEY_ID: "AKIAZ",
-        AWS_SECRET_ACCESS_KEY: "s",
-      },
-      clearEnv: true,
-      cwd: h.home,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(add.code, 1);
-    assertStringIncludes(new TextDecoder().decode(add.stderr), "AWS_VAULT_FILE_PASSPHRASE");
-  });
-});
+linuxTest(
+  "util-linux setsid",
+  "cli: list never needs the file passphrase (no variable, no terminal)",
+  async () => {
+    await withHome(async (h) => {
+      await Deno.writeTextFile(h.config, "[profile alice]\n");
+      const ks = await store(h);
+      await ks.set(
+        masterCredentialsItem("alice", {
+          accessKeyId: "AKIAZ",
+          secretAccessKey: "s",
+          sessionToken: "",
+        }),
+      );
+      await addSession(ks, "sts.GetSessionToken", "alice", 3600);
+      // setsid: no controlling terminal, so a passphrase prompt could only fail, never hang.
+      const [exe, ...pre] = cliCommand();
+      const out = await new Deno.Command("setsid", {
+        args: ["-w", exe, ...pre, "list", "--backend=file"],
+        env: { ...baseEnv(h.home), AWS_VAULT_FILE_DIR: h.keys },
+        clearEnv: true,
+        cwd: h.home,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assertEquals([out.code, new TextDecoder().decode(out.stderr)], [0, ""]);
+      assertMatch(stdout, /^alice {20}alice {20}sts\.GetSessionToken:59m5\ds {2}$/m);
+      // The same setup does fail for a command that needs the passphrase (add encrypts).
+      const add = await new Deno.Command("setsid", {
+        args: ["-w", exe, ...pre, "add", "--env", "--backend=file", "bob"],
+        env: {
+          ...baseEnv(h.home),
+          AWS_VAULT_FILE_DIR: h.keys,
+          AWS_ACCESS_KEY_ID: "AKIAZ",
+          AWS_SECRET_ACCESS_KEY: "s",
+        },
+        clearEnv: true,
+        cwd: h.home,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(add.code, 1);
+      assertStringIncludes(new TextDecoder().decode(add.stderr), "AWS_VAULT_FILE_PASSPHRASE");
+    });
+  },
+);
 
 /** Runs the CLI on a pseudo-terminal and answers its prompts one by one. */
 async function runOnTerminal(
@@ -548,45 +553,49 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-Deno.test("cli: add and remove prompt on the terminal; the secret is not echoed", async () => {
-  await withHome(async (h) => {
-    const add = await runOnTerminal(h, ["add", "carol"], [
-      { prompt: "Enter Access Key ID: ", answer: "  AKIATESTPROMPT000001 " },
-      { prompt: "Enter Secret Access Key: ", answer: "prompted-secret-value " },
-    ]);
-    assertEquals(add.code, 0, add.output);
-    assertStringIncludes(add.afterPrompts, 'Added credentials to profile "carol" in vault');
-    assertNotIncludes(add.output, "prompted-secret-value");
-    const stored = decodeMasterCredentials((await (await store(h)).get("carol")).data);
-    assertEquals([stored.accessKeyId, stored.secretAccessKey], [
-      "AKIATESTPROMPT000001",
-      "prompted-secret-value",
-    ]);
+linuxTest(
+  "util-linux script(1)",
+  "cli: add and remove prompt on the terminal; the secret is not echoed",
+  async () => {
+    await withHome(async (h) => {
+      const add = await runOnTerminal(h, ["add", "carol"], [
+        { prompt: "Enter Access Key ID: ", answer: "  AKIATESTPROMPT000001 " },
+        { prompt: "Enter Secret Access Key: ", answer: "prompted-secret-value " },
+      ]);
+      assertEquals(add.code, 0, add.output);
+      assertStringIncludes(add.afterPrompts, 'Added credentials to profile "carol" in vault');
+      assertNotIncludes(add.output, "prompted-secret-value");
+      const stored = decodeMasterCredentials((await (await store(h)).get("carol")).data);
+      assertEquals([stored.accessKeyId, stored.secretAccessKey], [
+        "AKIATESTPROMPT000001",
+        "prompted-secret-value",
+      ]);
 
-    const empty = await runOnTerminal(h, ["add", "carol"], [
-      { prompt: "Enter Access Key ID: ", answer: "  " },
-    ]);
-    assertEquals(empty.code, 1, empty.output);
-    assertStringIncludes(
-      empty.afterPrompts,
-      "aws-vault: error: add: Missing value for the Access Key ID",
-    );
-    // The stored keys are untouched.
-    const kept = decodeMasterCredentials((await (await store(h)).get("carol")).data);
-    assertEquals(kept.secretAccessKey, "prompted-secret-value");
+      const empty = await runOnTerminal(h, ["add", "carol"], [
+        { prompt: "Enter Access Key ID: ", answer: "  " },
+      ]);
+      assertEquals(empty.code, 1, empty.output);
+      assertStringIncludes(
+        empty.afterPrompts,
+        "aws-vault: error: add: Missing value for the Access Key ID",
+      );
+      // The stored keys are untouched.
+      const kept = decodeMasterCredentials((await (await store(h)).get("carol")).data);
+      assertEquals(kept.secretAccessKey, "prompted-secret-value");
 
-    const keep = await runOnTerminal(h, ["remove", "carol"], [
-      { prompt: 'Delete credentials for profile "carol"? (y|N) ', answer: "n" },
-    ]);
-    assertEquals(keep.code, 0, keep.output);
-    assertNotIncludes(keep.afterPrompts, "Deleted");
-    assertEquals((await cli(h, ["list", "--credentials"])).stdout, "carol\n");
+      const keep = await runOnTerminal(h, ["remove", "carol"], [
+        { prompt: 'Delete credentials for profile "carol"? (y|N) ', answer: "n" },
+      ]);
+      assertEquals(keep.code, 0, keep.output);
+      assertNotIncludes(keep.afterPrompts, "Deleted");
+      assertEquals((await cli(h, ["list", "--credentials"])).stdout, "carol\n");
 
-    const remove = await runOnTerminal(h, ["remove", "carol"], [
-      { prompt: 'Delete credentials for profile "carol"? (y|N) ', answer: "YES" },
-    ]);
-    assertEquals(remove.code, 0, remove.output);
-    assertStringIncludes(remove.afterPrompts, "Deleted credentials.");
-    assertEquals((await cli(h, ["list", "--credentials"])).stdout, "");
-  });
-});
+      const remove = await runOnTerminal(h, ["remove", "carol"], [
+        { prompt: 'Delete credentials for profile "carol"? (y|N) ', answer: "YES" },
+      ]);
+      assertEquals(remove.code, 0, remove.output);
+      assertStringIncludes(remove.afterPrompts, "Deleted credentials.");
+      assertEquals((await cli(h, ["list", "--credentials"])).stdout, "");
+    });
+  },
+);

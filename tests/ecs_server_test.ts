@@ -12,6 +12,7 @@ import {
 import { execUntilSigterm, runCli } from "./run_cli.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { denoEval, serverHome } from "./server_fixtures.ts";
+import { posixTest } from "./platform.ts";
 
 /** The child: asks the server what `requests` says, writes the answers to `out`, exits `code`. */
 function probe(
@@ -171,20 +172,24 @@ Deno.test("exec --ecs-server --lazy: 50 concurrent first requests make one STS c
   }
 });
 
-Deno.test("exec --ecs-server: SIGTERM to aws-vault reaches the child", async () => {
-  await using fake = await startFakeAws();
-  const user = fake.addUser("dev");
-  const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
-  try {
-    const result = await execUntilSigterm(["exec", "--ecs-server", "dev"], {
-      home: h.home,
-      env: h.env,
-      trapExit: 9,
-    });
-    assertEquals(result.stderr, "");
-    assertEquals(result.code, 9);
-    assert(result.childTrapped, "the child did not get SIGTERM");
-  } finally {
-    await h.cleanup();
-  }
-});
+posixTest(
+  "POSIX signals and sh",
+  "exec --ecs-server: SIGTERM to aws-vault reaches the child",
+  async () => {
+    await using fake = await startFakeAws();
+    const user = fake.addUser("dev");
+    const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
+    try {
+      const result = await execUntilSigterm(["exec", "--ecs-server", "dev"], {
+        home: h.home,
+        env: h.env,
+        trapExit: 9,
+      });
+      assertEquals(result.stderr, "");
+      assertEquals(result.code, 9);
+      assert(result.childTrapped, "the child did not get SIGTERM");
+    } finally {
+      await h.cleanup();
+    }
+  },
+);

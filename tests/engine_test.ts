@@ -14,6 +14,7 @@ import type { FakeAws } from "./fake_aws/server.ts";
 import { type FakeAwsSetup, fakeAwsSetup, storeMasterKeys } from "./engine_fixtures.ts";
 import { formatSessionKey, parseSessionKey } from "../keystore/key_names.ts";
 import { sessionItem } from "../keystore/credential_items.ts";
+import { linuxTest, posixTest } from "./platform.ts";
 
 type Setup = FakeAwsSetup;
 
@@ -242,8 +243,11 @@ source_identity = alice-id
   assertEquals(session.sourceIdentity, "alice-id");
 });
 
-Deno.test("engine: web identity from a token file and from a process (raw, unsigned)", async () => {
-  await using s = await setup((f) => `
+posixTest(
+  "sh syntax in config commands",
+  "engine: web identity from a token file and from a process (raw, unsigned)",
+  async () => {
+    await using s = await setup((f) => `
 [profile from-file]
 region = us-east-1
 role_arn = arn:aws:iam::${f.accountId}:role/web
@@ -254,40 +258,44 @@ region = us-east-1
 role_arn = arn:aws:iam::${f.accountId}:role/web
 web_identity_token_process = printf 'header.payload.sig'
 `);
-  s.fake.addRole("web", { webIdentityToken: "header.payload.sig" });
-  const tokenFile = `${s.home}/token`;
-  await Deno.writeTextFile(tokenFile, "header.payload.sig");
-  const config = await Deno.readTextFile(s.env.AWS_CONFIG_FILE);
-  await Deno.writeTextFile(s.env.AWS_CONFIG_FILE, config.replace("TOKEN_FILE", tokenFile));
+    s.fake.addRole("web", { webIdentityToken: "header.payload.sig" });
+    const tokenFile = `${s.home}/token`;
+    await Deno.writeTextFile(tokenFile, "header.payload.sig");
+    const config = await Deno.readTextFile(s.env.AWS_CONFIG_FILE);
+    await Deno.writeTextFile(s.env.AWS_CONFIG_FILE, config.replace("TOKEN_FILE", tokenFile));
 
-  const a = await exportJson(s, ["from-file"]);
-  assertEquals(a.code, 0, a.stderr);
-  assertStringIncludes(a.stderr, "profile from-file: using web identity");
-  const b = await exportJson(s, ["from-process"]);
-  assertEquals(b.code, 0, b.stderr);
-  const calls = s.fake.callsTo("AssumeRoleWithWebIdentity");
-  assertEquals(calls.map((c) => [c.status, c.accessKeyId, c.params.WebIdentityToken]), [
-    [200, "", "header.payload.sig"],
-    [200, "", "header.payload.sig"],
-  ]);
-  // Cached per profile.
-  const again = await exportJson(s, ["from-file"]);
-  assertEquals(again.creds?.SessionToken, a.creds!.SessionToken);
-  assertEquals(s.fake.callCount("AssumeRoleWithWebIdentity"), 2);
+    const a = await exportJson(s, ["from-file"]);
+    assertEquals(a.code, 0, a.stderr);
+    assertStringIncludes(a.stderr, "profile from-file: using web identity");
+    const b = await exportJson(s, ["from-process"]);
+    assertEquals(b.code, 0, b.stderr);
+    const calls = s.fake.callsTo("AssumeRoleWithWebIdentity");
+    assertEquals(calls.map((c) => [c.status, c.accessKeyId, c.params.WebIdentityToken]), [
+      [200, "", "header.payload.sig"],
+      [200, "", "header.payload.sig"],
+    ]);
+    // Cached per profile.
+    const again = await exportJson(s, ["from-file"]);
+    assertEquals(again.creds?.SessionToken, a.creds!.SessionToken);
+    assertEquals(s.fake.callCount("AssumeRoleWithWebIdentity"), 2);
 
-  // The token is not trimmed: a trailing newline is part of it (and this fake refuses it).
-  await Deno.writeTextFile(tokenFile, "header.payload.sig\n");
-  await runCli(["clear"], { home: s.home, env: s.env });
-  const bad = await exportJson(s, ["from-file"]);
-  assertEquals(bad.code, 1);
-  assertEquals(
-    s.fake.callsTo("AssumeRoleWithWebIdentity").at(-1)?.params.WebIdentityToken,
-    "header.payload.sig\n",
-  );
-});
+    // The token is not trimmed: a trailing newline is part of it (and this fake refuses it).
+    await Deno.writeTextFile(tokenFile, "header.payload.sig\n");
+    await runCli(["clear"], { home: s.home, env: s.env });
+    const bad = await exportJson(s, ["from-file"]);
+    assertEquals(bad.code, 1);
+    assertEquals(
+      s.fake.callsTo("AssumeRoleWithWebIdentity").at(-1)?.params.WebIdentityToken,
+      "header.payload.sig\n",
+    );
+  },
+);
 
-Deno.test("engine: credential_process as a source; long-term keys are accepted and not cached", async () => {
-  await using s = await setup((f) => `
+posixTest(
+  "sh syntax in config commands",
+  "engine: credential_process as a source; long-term keys are accepted and not cached",
+  async () => {
+    await using s = await setup((f) => `
 [profile proc]
 region = us-east-1
 credential_process = PROCESS
@@ -297,31 +305,35 @@ region = us-east-1
 source_profile = proc
 role_arn = arn:aws:iam::${f.accountId}:role/r
 `);
-  const alice = s.fake.addUser("alice");
-  s.fake.addRole("r");
-  const script = `${s.home}/proc.sh`;
-  await Deno.writeTextFile(
-    script,
-    `#!/bin/sh\necho run >> "${s.home}/runs"\nprintf '{"version": 1, "accessKeyID": "${alice.accessKeyId}", "SecretAccessKey": "${alice.secretAccessKey}"}'\n`,
-    { mode: 0o755 },
-  );
-  const config = await Deno.readTextFile(s.env.AWS_CONFIG_FILE);
-  await Deno.writeTextFile(s.env.AWS_CONFIG_FILE, config.replace("PROCESS", script));
+    const alice = s.fake.addUser("alice");
+    s.fake.addRole("r");
+    const script = `${s.home}/proc.sh`;
+    await Deno.writeTextFile(
+      script,
+      `#!/bin/sh\necho run >> "${s.home}/runs"\nprintf '{"version": 1, "accessKeyID": "${alice.accessKeyId}", "SecretAccessKey": "${alice.secretAccessKey}"}'\n`,
+      { mode: 0o755 },
+    );
+    const config = await Deno.readTextFile(s.env.AWS_CONFIG_FILE);
+    await Deno.writeTextFile(s.env.AWS_CONFIG_FILE, config.replace("PROCESS", script));
 
-  const r = await exportJson(s, ["via-proc"]);
-  assertEquals(r.code, 0, r.stderr);
-  assertStringIncludes(r.stderr, "profile proc: using credential process");
-  const [call] = s.fake.callsTo("AssumeRole");
-  assertEquals(call.accessKeyId, alice.accessKeyId);
-  const direct = await exportJson(s, ["proc"]);
-  assertEquals(direct.creds?.AccessKeyId, alice.accessKeyId);
-  assertEquals(direct.creds?.Expiration, undefined);
-  assertEquals((await Deno.readTextFile(`${s.home}/runs`)).trim().split("\n").length, 2);
-  assertEquals((await s.keystore.keys()).length, 0);
-});
+    const r = await exportJson(s, ["via-proc"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertStringIncludes(r.stderr, "profile proc: using credential process");
+    const [call] = s.fake.callsTo("AssumeRole");
+    assertEquals(call.accessKeyId, alice.accessKeyId);
+    const direct = await exportJson(s, ["proc"]);
+    assertEquals(direct.creds?.AccessKeyId, alice.accessKeyId);
+    assertEquals(direct.creds?.Expiration, undefined);
+    assertEquals((await Deno.readTextFile(`${s.home}/runs`)).trim().split("\n").length, 2);
+    assertEquals((await s.keystore.keys()).length, 0);
+  },
+);
 
-Deno.test("engine: credential_process with expiring credentials is cached; bad output is explained", async () => {
-  await using s = await setup(() => `
+posixTest(
+  "sh syntax in config commands",
+  "engine: credential_process with expiring credentials is cached; bad output is explained",
+  async () => {
+    await using s = await setup(() => `
 [profile proc]
 region = us-east-1
 credential_process = PROCESS
@@ -329,27 +341,28 @@ credential_process = PROCESS
 [profile broken]
 credential_process = printf '{"AccessKeyId": "AKIAX"}'
 `);
-  const script = `${s.home}/proc.sh`;
-  const exp = new Date(Date.now() + 3_600_000).toISOString();
-  await Deno.writeTextFile(
-    script,
-    `#!/bin/sh\necho run >> "${s.home}/runs"\nprintf '{"Version":1,"AccessKeyId":"ASIAPROC","SecretAccessKey":"sek","SessionToken":"tok","Expiration":"${exp}"}'\n`,
-    { mode: 0o755 },
-  );
-  const config = await Deno.readTextFile(s.env.AWS_CONFIG_FILE);
-  await Deno.writeTextFile(s.env.AWS_CONFIG_FILE, config.replace("PROCESS", script));
-  const a = await exportJson(s, ["proc"]);
-  const b = await exportJson(s, ["proc"]);
-  assertEquals(a.code, 0, a.stderr);
-  assertEquals(b.creds, a.creds);
-  assertEquals((await Deno.readTextFile(`${s.home}/runs`)).trim().split("\n").length, 1);
-  const broken = await exportJson(s, ["broken"]);
-  assertEquals(broken.code, 1);
-  assertStringIncludes(
-    broken.stderr,
-    `JSON credential from command "printf '{"AccessKeyId": "AKIAX"}'" missing the following fields: [SecretAccessKey]`,
-  );
-});
+    const script = `${s.home}/proc.sh`;
+    const exp = new Date(Date.now() + 3_600_000).toISOString();
+    await Deno.writeTextFile(
+      script,
+      `#!/bin/sh\necho run >> "${s.home}/runs"\nprintf '{"Version":1,"AccessKeyId":"ASIAPROC","SecretAccessKey":"sek","SessionToken":"tok","Expiration":"${exp}"}'\n`,
+      { mode: 0o755 },
+    );
+    const config = await Deno.readTextFile(s.env.AWS_CONFIG_FILE);
+    await Deno.writeTextFile(s.env.AWS_CONFIG_FILE, config.replace("PROCESS", script));
+    const a = await exportJson(s, ["proc"]);
+    const b = await exportJson(s, ["proc"]);
+    assertEquals(a.code, 0, a.stderr);
+    assertEquals(b.creds, a.creds);
+    assertEquals((await Deno.readTextFile(`${s.home}/runs`)).trim().split("\n").length, 1);
+    const broken = await exportJson(s, ["broken"]);
+    assertEquals(broken.code, 1);
+    assertStringIncludes(
+      broken.stderr,
+      `JSON credential from command "printf '{"AccessKeyId": "AKIAX"}'" missing the following fields: [SecretAccessKey]`,
+    );
+  },
+);
 
 Deno.test("engine: a wrong MFA code shows AWS's message and caches nothing", async () => {
   await using s = await setup((f) =>
@@ -367,49 +380,53 @@ Deno.test("engine: a wrong MFA code shows AWS's message and caches nothing", asy
   assertEquals(await s.keystore.keys(), ["alice"]);
 });
 
-Deno.test("engine: mfa_process gives the code; expired and nearly expired sessions are replaced", async () => {
-  await using s = await setup((f) =>
-    `[profile alice]\nregion = us-east-1\nmfa_serial = ${MFA(f)}\nmfa_process = echo ' 123456 '\n`
-  );
-  const alice = s.fake.addUser("alice", { mfa: { codes: ["123456"] } });
-  await storeMasterKeys(s.keystore, "alice", alice.credentials());
-  // An expired session of this profile and one of another profile, and a legacy key.
-  const past = {
-    accessKeyId: "ASIAOLD",
-    secretAccessKey: "x",
-    sessionToken: "y",
-    expiration: new Date(Date.now() - 60_000),
-  };
-  const expiredKey = formatSessionKey({
-    type: "sts.GetSessionToken",
-    profileName: "alice",
-    mfaSerial: MFA(s.fake),
-    expiration: Math.floor(past.expiration.getTime() / 1000),
-  });
-  const otherKey = formatSessionKey({
-    type: "sts.AssumeRole",
-    profileName: "other",
-    mfaSerial: "",
-    expiration: Math.floor(past.expiration.getTime() / 1000),
-  });
-  await s.keystore.set(sessionItem(expiredKey, "alice", past));
-  await s.keystore.set(sessionItem(otherKey, "other", past));
-  await s.keystore.set(sessionItem("session:alice::1600000000", "alice", past));
+posixTest(
+  "sh syntax in config commands",
+  "engine: mfa_process gives the code; expired and nearly expired sessions are replaced",
+  async () => {
+    await using s = await setup((f) =>
+      `[profile alice]\nregion = us-east-1\nmfa_serial = ${MFA(f)}\nmfa_process = echo ' 123456 '\n`
+    );
+    const alice = s.fake.addUser("alice", { mfa: { codes: ["123456"] } });
+    await storeMasterKeys(s.keystore, "alice", alice.credentials());
+    // An expired session of this profile and one of another profile, and a legacy key.
+    const past = {
+      accessKeyId: "ASIAOLD",
+      secretAccessKey: "x",
+      sessionToken: "y",
+      expiration: new Date(Date.now() - 60_000),
+    };
+    const expiredKey = formatSessionKey({
+      type: "sts.GetSessionToken",
+      profileName: "alice",
+      mfaSerial: MFA(s.fake),
+      expiration: Math.floor(past.expiration.getTime() / 1000),
+    });
+    const otherKey = formatSessionKey({
+      type: "sts.AssumeRole",
+      profileName: "other",
+      mfaSerial: "",
+      expiration: Math.floor(past.expiration.getTime() / 1000),
+    });
+    await s.keystore.set(sessionItem(expiredKey, "alice", past));
+    await s.keystore.set(sessionItem(otherKey, "other", past));
+    await s.keystore.set(sessionItem("session:alice::1600000000", "alice", past));
 
-  const r = await exportJson(s, ["alice"]);
-  assertEquals(r.code, 0, r.stderr);
-  assertEquals(s.fake.callsTo("GetSessionToken")[0].params.TokenCode, "123456");
-  const keys = await s.keystore.keys();
-  assertEquals(keys.length, 2);
-  assert(!keys.includes(expiredKey) && !keys.includes(otherKey));
+    const r = await exportJson(s, ["alice"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(s.fake.callsTo("GetSessionToken")[0].params.TokenCode, "123456");
+    const keys = await s.keystore.keys();
+    assertEquals(keys.length, 2);
+    assert(!keys.includes(expiredKey) && !keys.includes(otherKey));
 
-  // A session with less than AWS_MIN_TTL left is not reused.
-  const again = await exportJson(s, ["alice"], { AWS_MIN_TTL: "61m" });
-  assertEquals(again.code, 0, again.stderr);
-  assertEquals(s.fake.callCount("GetSessionToken"), 2);
-  assert(again.creds!.AccessKeyId !== r.creds!.AccessKeyId);
-  assertEquals((await s.keystore.keys()).length, 2);
-});
+    // A session with less than AWS_MIN_TTL left is not reused.
+    const again = await exportJson(s, ["alice"], { AWS_MIN_TTL: "61m" });
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(s.fake.callCount("GetSessionToken"), 2);
+    assert(again.creds!.AccessKeyId !== r.creds!.AccessKeyId);
+    assertEquals((await s.keystore.keys()).length, 2);
+  },
+);
 
 Deno.test("engine: two concurrent processes make one GetSessionToken call", async () => {
   await using s = await setup((f) =>
@@ -428,31 +445,35 @@ Deno.test("engine: two concurrent processes make one GetSessionToken call", asyn
   assertEquals(a.creds, b.creds);
 });
 
-Deno.test("engine: no terminal and no GUI driver: MFA fails at once with what to do", async () => {
-  await using s = await setup((f) =>
-    `[profile alice]\nregion = us-east-1\nmfa_serial = ${MFA(f)}\n`
-  );
-  const alice = s.fake.addUser("alice", { mfa: true });
-  await storeMasterKeys(s.keystore, "alice", alice.credentials());
-  // setsid: a new session without a controlling terminal, as under a CI runner or an IDE.
-  const out = await new Deno.Command("setsid", {
-    args: ["-w", ...cliCommand(), "export", "alice"],
-    env: { ...baseEnv(s.home), ...s.env, PATH: "/usr/bin:/bin" },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 1, stderr);
-  assertStringIncludes(
-    stderr,
-    `cannot ask for the MFA code for ${MFA(s.fake)}: no terminal is available`,
-  );
-  assertStringIncludes(stderr, "--mfa-token");
-  assertStringIncludes(stderr, "mfa_process");
-  assertEquals(s.fake.callCount(), 0);
-});
+linuxTest(
+  "util-linux setsid",
+  "engine: no terminal and no GUI driver: MFA fails at once with what to do",
+  async () => {
+    await using s = await setup((f) =>
+      `[profile alice]\nregion = us-east-1\nmfa_serial = ${MFA(f)}\n`
+    );
+    const alice = s.fake.addUser("alice", { mfa: true });
+    await storeMasterKeys(s.keystore, "alice", alice.credentials());
+    // setsid: a new session without a controlling terminal, as under a CI runner or an IDE.
+    const out = await new Deno.Command("setsid", {
+      args: ["-w", ...cliCommand(), "export", "alice"],
+      env: { ...baseEnv(s.home), ...s.env, PATH: "/usr/bin:/bin" },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 1, stderr);
+    assertStringIncludes(
+      stderr,
+      `cannot ask for the MFA code for ${MFA(s.fake)}: no terminal is available`,
+    );
+    assertStringIncludes(stderr, "--mfa-token");
+    assertStringIncludes(stderr, "mfa_process");
+    assertEquals(s.fake.callCount(), 0);
+  },
+);
 
 Deno.test("engine: unknown profile, missing credentials and SSO give clear errors", async () => {
   await using s = await setup(() =>

@@ -15,9 +15,17 @@ import { fixtureHome } from "./fixture_home.ts";
 export { fixtureHome };
 import { startFakeAws } from "./fake_aws/server.ts";
 import { fakeAwsHome } from "./fake_aws/home.ts";
+import { ON_WINDOWS, posixTest } from "./platform.ts";
 
 const TEAM_DEV_KEY = "AKIAFIXTURETEAMDEV01";
 const TEAM_DEV_SECRET = "fixtureSecretTeamDev/01+abcdefghijklmnopq";
+
+/** A child that prints its environment as `env` does, on every OS. */
+const PRINT_ENV = [
+  Deno.execPath(),
+  "eval",
+  "for (const [k, v] of Object.entries(Deno.env.toObject())) console.log(`${k}=${v}`)",
+];
 
 function parseEnv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -91,7 +99,7 @@ Deno.test("export rejects an unknown format and refuses to run inside aws-vault"
 Deno.test("exec --no-session sets and unsets the environment as aws-vault does", async () => {
   const f = await fixtureHome();
   try {
-    const r = await runCli(["exec", "--no-session", "team/dev", "--", "env"], {
+    const r = await runCli(["exec", "--no-session", "team/dev", "--", ...PRINT_ENV], {
       home: f.home,
       env: {
         ...f.env,
@@ -138,7 +146,15 @@ Deno.test("exec --no-session sets and unsets the environment as aws-vault does",
 Deno.test("exec passes the child's exit code through and reports a missing command", async () => {
   const f = await fixtureHome();
   try {
-    const r = await runCli(["exec", "-n", "team/dev", "--", "sh", "-c", "exit 7"], {
+    const r = await runCli([
+      "exec",
+      "-n",
+      "team/dev",
+      "--",
+      Deno.execPath(),
+      "eval",
+      "Deno.exit(7)",
+    ], {
       home: f.home,
       env: f.env,
     });
@@ -150,7 +166,8 @@ Deno.test("exec passes the child's exit code through and reports a missing comma
     });
     assertEquals(
       missing.stderr,
-      'aws-vault: error: exec: exec: "no-such-command-xyz": executable file not found in $PATH\n',
+      'aws-vault: error: exec: exec: "no-such-command-xyz": executable file not found in ' +
+        (ON_WINDOWS ? "%PATH%\n" : "$PATH\n"),
     );
     assertEquals(missing.code, 1);
   } finally {
@@ -158,27 +175,31 @@ Deno.test("exec passes the child's exit code through and reports a missing comma
   }
 });
 
-Deno.test("exec without `--`: the words from the command name on are the child's", async () => {
-  const f = await fixtureHome();
-  try {
-    const script = 'printf "%s|" "$@"';
-    const args = ["x", "--debug", "-n", "--help", "--", "--version"];
-    const r = await runCli(["exec", "-n", "team/dev", "sh", "-c", script, ...args], {
-      home: f.home,
-      env: f.env,
-    });
-    assertEquals([r.code, r.stderr, r.stdout], [0, "", "--debug|-n|--help|--|--version|"]);
-    // Flags between the profile and the command are still ours.
-    const debug = await runCli(["exec", "team/dev", "--debug", "-n", "sh", "-c", "exit 3"], {
-      home: f.home,
-      env: f.env,
-    });
-    assertEquals(debug.code, 3);
-    assertStringIncludes(debug.stderr, "aws-vault v");
-  } finally {
-    await f.cleanup();
-  }
-});
+posixTest(
+  "sh",
+  "exec without `--`: the words from the command name on are the child's",
+  async () => {
+    const f = await fixtureHome();
+    try {
+      const script = 'printf "%s|" "$@"';
+      const args = ["x", "--debug", "-n", "--help", "--", "--version"];
+      const r = await runCli(["exec", "-n", "team/dev", "sh", "-c", script, ...args], {
+        home: f.home,
+        env: f.env,
+      });
+      assertEquals([r.code, r.stderr, r.stdout], [0, "", "--debug|-n|--help|--|--version|"]);
+      // Flags between the profile and the command are still ours.
+      const debug = await runCli(["exec", "team/dev", "--debug", "-n", "sh", "-c", "exit 3"], {
+        home: f.home,
+        env: f.env,
+      });
+      assertEquals(debug.code, 3);
+      assertStringIncludes(debug.stderr, "aws-vault v");
+    } finally {
+      await f.cleanup();
+    }
+  },
+);
 
 Deno.test("exec refuses to nest and validates its flags before touching the store", async () => {
   const f = await fixtureHome();
@@ -234,53 +255,61 @@ Deno.test("exec --json is export --format=json", async () => {
   }
 });
 
-Deno.test("exec without a command starts $SHELL with no arguments and no hint on a pipe", async () => {
-  const f = await fixtureHome();
-  try {
-    const out = `${f.home}/shell-ran`;
-    const shell = `${f.home}/fake-shell`;
-    await Deno.writeTextFile(
-      shell,
-      `#!/bin/sh\necho "args=$# vault=$AWS_VAULT key=$AWS_ACCESS_KEY_ID" > "${out}"\nexit 3\n`,
-    );
-    await Deno.chmod(shell, 0o755);
-    const r = await runCli(["exec", "-n", "team/dev"], {
-      home: f.home,
-      env: { ...f.env, SHELL: shell },
-    });
-    assertEquals(r.code, 3);
-    assertEquals(r.stderr, "");
-    assertEquals(await Deno.readTextFile(out), `args=0 vault=team/dev key=${TEAM_DEV_KEY}\n`);
-    // With --debug the hint goes to the debug log instead.
-    const d = await runCli(["--debug", "exec", "-n", "team/dev"], {
-      home: f.home,
-      env: { ...f.env, SHELL: shell },
-    });
-    assertMatch(
-      d.stderr,
-      /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Starting subshell .*fake-shell, use `exit`/,
-    );
-    assertNotIncludes(d.stderr, TEAM_DEV_SECRET);
-  } finally {
-    await f.cleanup();
-  }
-});
+posixTest(
+  "a #! script as SHELL",
+  "exec without a command starts $SHELL with no arguments and no hint on a pipe",
+  async () => {
+    const f = await fixtureHome();
+    try {
+      const out = `${f.home}/shell-ran`;
+      const shell = `${f.home}/fake-shell`;
+      await Deno.writeTextFile(
+        shell,
+        `#!/bin/sh\necho "args=$# vault=$AWS_VAULT key=$AWS_ACCESS_KEY_ID" > "${out}"\nexit 3\n`,
+      );
+      await Deno.chmod(shell, 0o755);
+      const r = await runCli(["exec", "-n", "team/dev"], {
+        home: f.home,
+        env: { ...f.env, SHELL: shell },
+      });
+      assertEquals(r.code, 3);
+      assertEquals(r.stderr, "");
+      assertEquals(await Deno.readTextFile(out), `args=0 vault=team/dev key=${TEAM_DEV_KEY}\n`);
+      // With --debug the hint goes to the debug log instead.
+      const d = await runCli(["--debug", "exec", "-n", "team/dev"], {
+        home: f.home,
+        env: { ...f.env, SHELL: shell },
+      });
+      assertMatch(
+        d.stderr,
+        /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Starting subshell .*fake-shell, use `exit`/,
+      );
+      assertNotIncludes(d.stderr, TEAM_DEV_SECRET);
+    } finally {
+      await f.cleanup();
+    }
+  },
+);
 
-Deno.test("exec forwards SIGTERM to the child and returns its exit code", async () => {
-  const f = await fixtureHome();
-  try {
-    const result = await execUntilSigterm(["exec", "-n", "team/dev"], {
-      home: f.home,
-      env: f.env,
-      trapExit: 0,
-    });
-    assertEquals(result.stderr, "");
-    assertEquals(result.code, 0);
-    assert(result.childTrapped, "the child did not get SIGTERM");
-  } finally {
-    await f.cleanup();
-  }
-});
+posixTest(
+  "POSIX signals and sh",
+  "exec forwards SIGTERM to the child and returns its exit code",
+  async () => {
+    const f = await fixtureHome();
+    try {
+      const result = await execUntilSigterm(["exec", "-n", "team/dev"], {
+        home: f.home,
+        env: f.env,
+        trapExit: 0,
+      });
+      assertEquals(result.stderr, "");
+      assertEquals(result.code, 0);
+      assert(result.childTrapped, "the child did not get SIGTERM");
+    } finally {
+      await f.cleanup();
+    }
+  },
+);
 
 Deno.test("exec and export name an unknown profile", async () => {
   const f = await fixtureHome();
@@ -393,7 +422,7 @@ Deno.test("exec assumes a role and gives the child the session with its expirati
       `role_arn=${role.arn}\nregion=eu-west-1\n`,
   );
   try {
-    const r = await runCli(["exec", "admin", "--", "env"], { home: f.home, env: f.env });
+    const r = await runCli(["exec", "admin", "--", ...PRINT_ENV], { home: f.home, env: f.env });
     assertEquals(r.stderr, "");
     assertEquals(r.code, 0);
     const env = parseEnv(r.stdout);
@@ -428,7 +457,7 @@ Deno.test("with no region anywhere, STS is signed for us-east-1 and exec sets no
     `[profile dev]\n\n[profile admin]\nsource_profile=dev\nrole_arn=${role.arn}\n`,
   );
   try {
-    const r = await runCli(["exec", "admin", "--", "env"], { home: f.home, env: f.env });
+    const r = await runCli(["exec", "admin", "--", ...PRINT_ENV], { home: f.home, env: f.env });
     assertEquals(r.stderr, "");
     assertEquals(r.code, 0);
     const env = parseEnv(r.stdout);

@@ -14,6 +14,7 @@ import { runCli, tempHome } from "./run_cli.ts";
 import { type Item, ItemNotFoundError, type Keystore } from "../keystore/keystore.ts";
 import { masterCredentialsItem, sessionItem } from "../keystore/credential_items.ts";
 import { bytesToBase64 } from "../keystore/item_json.ts";
+import { linuxTest } from "./platform.ts";
 
 export interface ConformanceFixture {
   keystore: Keystore;
@@ -40,6 +41,8 @@ export interface ConformanceOptions {
   storesFlags?: boolean;
   /** Run the CLI leak check (needs `cliEnv` from setup). Default true. */
   cli?: boolean;
+  /** What the backend needs that only the Linux machine has (a daemon, pass): ignored elsewhere. */
+  needs?: string;
 }
 
 /** Key names that have broken stores before: path separators, escapes, spaces, unicode, commas. */
@@ -85,13 +88,15 @@ export function runKeystoreConformance(
 ): void {
   const storesLabels = options.storesLabels ?? true;
   const storesFlags = options.storesFlags ?? true;
+  const register = (title: string, fn: () => Promise<void>) =>
+    options.needs ? linuxTest(options.needs, title, fn) : Deno.test(title, fn);
 
   /** Runs `body` on a fresh store; afterwards checks the argv log for every secret it used. */
   function conformanceTest(
     title: string,
     body: (ks: Keystore, secrets: string[]) => Promise<void>,
   ) {
-    Deno.test(`${name} conformance: ${title}`, async () => {
+    register(`${name} conformance: ${title}`, async () => {
       const fixture = await setup();
       try {
         const secrets: string[] = [];
@@ -229,7 +234,7 @@ export function runKeystoreConformance(
   });
 
   if (options.cli === false) return;
-  Deno.test(`${name} conformance: CLI add and export --debug never print the secret`, async () => {
+  register(`${name} conformance: CLI add and export --debug never print the secret`, async () => {
     const fixture = await setup();
     const { home, cleanup } = await tempHome();
     try {

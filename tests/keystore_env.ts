@@ -9,8 +9,9 @@
  * name is owned only if the helper started its daemon.
  */
 import { DBusConnection, type DBusValue, type MethodCall } from "../keystore/dbus.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
-const TESTS_DIR = new URL(".", import.meta.url).pathname;
+const TESTS_DIR = pathFromFileUrl(new URL(".", import.meta.url));
 const SYSTEM_PYTHON = "/usr/bin/python3";
 
 /** A running private session bus. */

@@ -8,8 +8,9 @@ import { assert, assertEquals } from "./assert.ts";
 import { commandModule, COMMANDS, LAZY_MODULES } from "../cmd/app.ts";
 import { BACKEND_MODULES } from "../keystore/registry.ts";
 import { CHAIN_MODULES } from "../sts/chain.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 
 function exists(path: string): boolean {
   try {

@@ -15,6 +15,7 @@ import {
 import { fileBackendEnv, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
 import { browserCommand } from "../lib/browser.ts";
 import { ALLOW_ALL_POLICY, queryEscape } from "../sts/console_login.ts";
+import { linuxTest } from "./platform.ts";
 
 interface SigninSession {
   sessionId: string;
@@ -331,42 +332,49 @@ async function fakeOpener(code: number): Promise<{ dir: string; argvFile: string
   return { dir, argvFile };
 }
 
-Deno.test("login without --stdout opens the URL (single argv element) and prints nothing", async () => {
-  let alice!: FakeUserHandle;
-  await using s = await setup(() => `[profile alice]\nregion=us-east-1\n`, {
-    prepare: (fake) => void (alice = fake.addUser("alice")),
-  });
-  await storedUser(s.home, "alice", alice);
-  const ok = await fakeOpener(0);
-  const failing = await fakeOpener(3);
-  try {
-    const r = await runCli(["login", "alice"], {
-      home: s.home,
-      env: { ...s.env, PATH: `${ok.dir}:${s.env.PATH ?? Deno.env.get("PATH")}` },
+linuxTest(
+  "xdg-open",
+  "login without --stdout opens the URL (single argv element) and prints nothing",
+  async () => {
+    let alice!: FakeUserHandle;
+    await using s = await setup(() => `[profile alice]\nregion=us-east-1\n`, {
+      prepare: (fake) => void (alice = fake.addUser("alice")),
     });
-    assertEquals([r.code, r.stdout, r.stderr], [0, "", ""]);
-    const url = expectedUrl(
-      s.signin.prefix,
-      "https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1",
-      `signin/token+for=${s.signin.sessions[0].sessionId}`,
-    );
-    assertEquals(await Deno.readTextFile(ok.argvFile), `1\n${url}\n`);
+    await storedUser(s.home, "alice", alice);
+    const ok = await fakeOpener(0);
+    const failing = await fakeOpener(3);
+    try {
+      const r = await runCli(["login", "alice"], {
+        home: s.home,
+        env: { ...s.env, PATH: `${ok.dir}:${s.env.PATH ?? Deno.env.get("PATH")}` },
+      });
+      assertEquals([r.code, r.stdout, r.stderr], [0, "", ""]);
+      const url = expectedUrl(
+        s.signin.prefix,
+        "https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1",
+        `signin/token+for=${s.signin.sessions[0].sessionId}`,
+      );
+      assertEquals(await Deno.readTextFile(ok.argvFile), `1\n${url}\n`);
 
-    const bad = await runCli(["login", "alice"], {
-      home: s.home,
-      env: { ...s.env, PATH: `${failing.dir}:${Deno.env.get("PATH")}` },
-    });
-    assertEquals(bad.code, 1);
-    assertEquals(bad.stdout, "");
-    const badUrl = (await Deno.readTextFile(failing.argvFile)).split("\n")[1];
-    // As in aws-vault, the URL is shown so that it can be pasted by hand.
-    assertEquals(bad.stderr, `aws-vault: error: login: Failed to open ${badUrl}: exit status 3\n`);
-    assertNotIncludes(bad.stderr, alice.secretAccessKey);
-  } finally {
-    await Deno.remove(ok.dir, { recursive: true });
-    await Deno.remove(failing.dir, { recursive: true });
-  }
-});
+      const bad = await runCli(["login", "alice"], {
+        home: s.home,
+        env: { ...s.env, PATH: `${failing.dir}:${Deno.env.get("PATH")}` },
+      });
+      assertEquals(bad.code, 1);
+      assertEquals(bad.stdout, "");
+      const badUrl = (await Deno.readTextFile(failing.argvFile)).split("\n")[1];
+      // As in aws-vault, the URL is shown so that it can be pasted by hand.
+      assertEquals(
+        bad.stderr,
+        `aws-vault: error: login: Failed to open ${badUrl}: exit status 3\n`,
+      );
+      assertNotIncludes(bad.stderr, alice.secretAccessKey);
+    } finally {
+      await Deno.remove(ok.dir, { recursive: true });
+      await Deno.remove(failing.dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("browserCommand: xdg-open, open, rundll32 with the URL as one argument", () => {
   const url = "https://signin.aws.amazon.com/federation?Action=login&SigninToken=a+b";

@@ -29,4 +29,4 @@ runKeystoreConformance("pass", async () => {
     await store.cleanup();
     throw err;
   }
-});
+}, { needs: "pass and gpg" });

@@ -2,7 +2,9 @@
  * Runs the CLI from source as a subprocess (as a user or an AWS SDK would run the binary), in a
  * hermetic environment: a temporary HOME, no inherited AWS_* variables, and IMDS disabled.
  */
-const ROOT = new URL("..", import.meta.url).pathname;
+import { pathFromFileUrl } from "../lib/file_url.ts";
+
+const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 export const MAIN_TS = `${ROOT}main.ts`;
 
 export interface CliResult {
@@ -24,9 +26,13 @@ export interface CliOptions {
   entry?: string;
 }
 
-/** The environment every CLI test starts from: PATH and HOME only, plus IMDS disabled. */
+/**
+ * The environment every CLI test starts from: PATH and HOME only, plus IMDS disabled (and on
+ * Windows the system variables every Windows process needs, see windowsSystemEnv).
+ */
 export function baseEnv(home: string): Record<string, string> {
   return {
+    ...windowsSystemEnv(),
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     HOME: home,
     AWS_CONFIG_FILE: `${home}/.aws/config`,
@@ -42,8 +48,37 @@ export function baseEnv(home: string): Record<string, string> {
 function denoDir(): string {
   const explicit = Deno.env.get("DENO_DIR");
   if (explicit) return explicit;
+  // Deno's own default on Windows (%LOCALAPPDATA%\deno); Windows has no HOME.
+  if (Deno.build.os === "windows") return `${Deno.env.get("LOCALAPPDATA")}\\deno`;
   const cache = Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`;
   return `${cache}/deno`;
+}
+
+/**
+ * What a Windows process needs besides PATH and HOME: Deno and the C runtime (SystemRoot, temp
+ * directories), the user profile (USERPROFILE, APPDATA) and cmd.exe (ComSpec, PATHEXT). Empty
+ * elsewhere.
+ */
+export function windowsSystemEnv(): Record<string, string> {
+  if (Deno.build.os !== "windows") return {};
+  const env: Record<string, string> = {};
+  const names = [
+    "SystemRoot",
+    "SystemDrive",
+    "windir",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "TEMP",
+    "TMP",
+    "ComSpec",
+    "PATHEXT",
+  ];
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** The argv that runs our CLI from source; what a credential_process line would contain. */

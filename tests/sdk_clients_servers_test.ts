@@ -20,6 +20,7 @@ ident = session.client("sts", endpoint_url=os.environ["FAKE_AWS_URL"]).get_calle
 print(json.dumps({"method": creds.method, "key": creds.get_frozen_credentials().access_key,
                   "arn": ident["Arn"]}))
 `;
+import { linuxTest } from "./platform.ts";
 
 const MODES: Record<string, string[]> = {
   ecs: ["--ecs-server"],
@@ -51,84 +52,99 @@ function assertSignedWithSession(fake: FakeAws, userArn: string): string {
 }
 
 for (const [mode, flags] of Object.entries(MODES)) {
-  Deno.test(`AWS CLI v2 gets credentials from exec ${flags.join(" ")}`, async () => {
-    await using fake = await startFakeAws();
-    const user = fake.addUser("dev");
-    const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
-    try {
-      const r = await runCli(
-        [
-          "--debug",
-          "exec",
-          ...flags,
-          "dev",
-          "--",
-          AWS_CLI,
-          "sts",
-          "get-caller-identity",
-          "--endpoint-url",
-          fake.url,
-          "--output",
-          "json",
-        ],
-        { home: h.home, env: { ...h.env, AWS_PAGER: "" } },
-      );
-      assertEquals(r.code, 0, r.stderr);
-      const identity = JSON.parse(r.stdout);
-      assertEquals(identity.Arn, user.arn);
-      assertEquals(identity.Account, fake.accountId);
-      assertSignedWithSession(fake, user.arn);
-      assertMatch(fake.callsTo("GetCallerIdentity")[0].userAgent, /^aws-cli\/2\./);
-      assertServedRequests(mode, r.stderr);
-    } finally {
-      await h.cleanup();
-    }
-  });
+  linuxTest(
+    "Debian's AWS CLI and boto3",
+    `AWS CLI v2 gets credentials from exec ${flags.join(" ")}`,
+    async () => {
+      await using fake = await startFakeAws();
+      const user = fake.addUser("dev");
+      const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
+      try {
+        const r = await runCli(
+          [
+            "--debug",
+            "exec",
+            ...flags,
+            "dev",
+            "--",
+            AWS_CLI,
+            "sts",
+            "get-caller-identity",
+            "--endpoint-url",
+            fake.url,
+            "--output",
+            "json",
+          ],
+          { home: h.home, env: { ...h.env, AWS_PAGER: "" } },
+        );
+        assertEquals(r.code, 0, r.stderr);
+        const identity = JSON.parse(r.stdout);
+        assertEquals(identity.Arn, user.arn);
+        assertEquals(identity.Account, fake.accountId);
+        assertSignedWithSession(fake, user.arn);
+        assertMatch(fake.callsTo("GetCallerIdentity")[0].userAgent, /^aws-cli\/2\./);
+        assertServedRequests(mode, r.stderr);
+      } finally {
+        await h.cleanup();
+      }
+    },
+  );
 
-  Deno.test(`boto3 gets credentials from exec ${flags.join(" ")}`, async () => {
-    await using fake = await startFakeAws();
-    const user = fake.addUser("dev");
-    const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
-    try {
-      const r = await runCli(
-        ["--debug", "exec", ...flags, "dev", "--", PYTHON, "-c", BOTO3_PROBE],
-        {
-          home: h.home,
-          env: { ...h.env, FAKE_AWS_URL: fake.url },
-        },
-      );
-      assertEquals(r.code, 0, r.stderr);
-      const probe = JSON.parse(r.stdout);
-      assertEquals(probe.method, mode === "ecs" ? "container-role" : "iam-role");
-      assertEquals(probe.arn, user.arn);
-      assertEquals(assertSignedWithSession(fake, user.arn), probe.key);
-      assertMatch(fake.callsTo("GetCallerIdentity")[0].userAgent, /^Boto3\//);
-      assertServedRequests(mode, r.stderr);
-    } finally {
-      await h.cleanup();
-    }
-  });
+  linuxTest(
+    "Debian's AWS CLI and boto3",
+    `boto3 gets credentials from exec ${flags.join(" ")}`,
+    async () => {
+      await using fake = await startFakeAws();
+      const user = fake.addUser("dev");
+      const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
+      try {
+        const r = await runCli(
+          ["--debug", "exec", ...flags, "dev", "--", PYTHON, "-c", BOTO3_PROBE],
+          {
+            home: h.home,
+            env: { ...h.env, FAKE_AWS_URL: fake.url },
+          },
+        );
+        assertEquals(r.code, 0, r.stderr);
+        const probe = JSON.parse(r.stdout);
+        assertEquals(probe.method, mode === "ecs" ? "container-role" : "iam-role");
+        assertEquals(probe.arn, user.arn);
+        assertEquals(assertSignedWithSession(fake, user.arn), probe.key);
+        assertMatch(fake.callsTo("GetCallerIdentity")[0].userAgent, /^Boto3\//);
+        assertServedRequests(mode, r.stderr);
+      } finally {
+        await h.cleanup();
+      }
+    },
+  );
 }
 
-Deno.test("AWS CLI v2 through the ECS server: /role-arn/ via AWS_CONTAINER_CREDENTIALS_FULL_URI", async () => {
-  await using fake = await startFakeAws();
-  const user = fake.addUser("dev");
-  const role = fake.addRole("reader");
-  const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
-  try {
-    // A wrapper shell appends the role path to the URI our server gave, as the Docker proxy does.
-    const script =
-      `AWS_CONTAINER_CREDENTIALS_FULL_URI="$AWS_CONTAINER_CREDENTIALS_FULL_URI/role-arn/${role.arn}" ` +
-      `exec ${AWS_CLI} sts get-caller-identity --endpoint-url ${fake.url} --output json`;
-    const r = await runCli(["exec", "--ecs-server", "dev", "--", "sh", "-c", script], {
-      home: h.home,
-      env: { ...h.env, AWS_PAGER: "" },
-    });
-    assertEquals(r.code, 0, r.stderr);
-    assertMatch(JSON.parse(r.stdout).Arn, /^arn:aws:sts::123456789012:assumed-role\/reader\/\d+$/);
-    const call = fake.callsTo("GetCallerIdentity")[0];
-    assertEquals(fake.session(call.accessKeyId)?.kind, "assumed-role");
-  } finally {
-    await h.cleanup();
-  }
-});
+linuxTest(
+  "Debian's AWS CLI and boto3",
+  "AWS CLI v2 through the ECS server: /role-arn/ via AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  async () => {
+    await using fake = await startFakeAws();
+    const user = fake.addUser("dev");
+    const role = fake.addRole("reader");
+    const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
+    try {
+      // A wrapper shell appends the role path to the URI our server gave, as the Docker proxy does.
+      const script =
+        `AWS_CONTAINER_CREDENTIALS_FULL_URI="$AWS_CONTAINER_CREDENTIALS_FULL_URI/role-arn/${role.arn}" ` +
+        `exec ${AWS_CLI} sts get-caller-identity --endpoint-url ${fake.url} --output json`;
+      const r = await runCli(["exec", "--ecs-server", "dev", "--", "sh", "-c", script], {
+        home: h.home,
+        env: { ...h.env, AWS_PAGER: "" },
+      });
+      assertEquals(r.code, 0, r.stderr);
+      assertMatch(
+        JSON.parse(r.stdout).Arn,
+        /^arn:aws:sts::123456789012:assumed-role\/reader\/\d+$/,
+      );
+      const call = fake.callsTo("GetCallerIdentity")[0];
+      assertEquals(fake.session(call.accessKeyId)?.kind, "assumed-role");
+    } finally {
+      await h.cleanup();
+    }
+  },
+);

@@ -10,6 +10,7 @@ import type { FakeAws } from "./fake_aws/server.ts";
 import { type FakeAwsSetup, fakeAwsSetup } from "./engine_fixtures.ts";
 import { oidcKey, parseSessionKey, sessionKeyPrefix } from "../keystore/key_names.ts";
 import { oidcTokenItem } from "../keystore/oidc_token_item.ts";
+import { linuxTest } from "./platform.ts";
 
 const START_URL = "https://corp.awsapps.com/start";
 const AWS_CLI = "/usr/bin/aws";
@@ -112,103 +113,114 @@ function lastDeviceUrl(fake: FakeAws): string {
   return `${fake.url}/device?user_code=${device.userCode}`;
 }
 
-Deno.test("sso: export --stdout runs the device flow; the next runs reuse the role credentials and the token", async () => {
-  await using s = await setup();
-  const first = await runApproving(s, exportArgs("sso"));
-  assertEquals(first.code, 0, first.stderr);
-  assertEquals(first.stderr, `${STDOUT_PROMPT}${lastDeviceUrl(s.fake)}\n`);
-  assertMatch(first.creds!.AccessKeyId, /^ASIA/);
-  assertEquals(s.fake.callCount("StartDeviceAuthorization"), 1);
-  assertEquals(s.fake.callCount("GetRoleCredentials"), 1);
+linuxTest(
+  "xdg-open",
+  "sso: export --stdout runs the device flow; the next runs reuse the role credentials and the token",
+  async () => {
+    await using s = await setup();
+    const first = await runApproving(s, exportArgs("sso"));
+    assertEquals(first.code, 0, first.stderr);
+    assertEquals(first.stderr, `${STDOUT_PROMPT}${lastDeviceUrl(s.fake)}\n`);
+    assertMatch(first.creds!.AccessKeyId, /^ASIA/);
+    assertEquals(s.fake.callCount("StartDeviceAuthorization"), 1);
+    assertEquals(s.fake.callCount("GetRoleCredentials"), 1);
 
-  // Stored as aws-vault does: the token under oidc:<start url>; the role credentials as an
-  // sso.GetRoleCredentials session keyed by the start URL, expiry in the local zone.
-  const keys = await s.keystore.keys();
-  assertEquals(keys.includes(oidcKey(START_URL)), true);
-  const sessionKey = keys.find((k) =>
-    k.startsWith(sessionKeyPrefix("sso.GetRoleCredentials", "sso", START_URL))
-  )!;
-  const session = s.fake.session(first.creds!.AccessKeyId)!;
-  assertEquals(parseSessionKey(sessionKey)!.expiration, session.expiration.getTime() / 1000);
-  const item = await s.keystore.get(sessionKey);
-  const stored = JSON.parse(new TextDecoder().decode(item.data));
-  assertMatch(stored.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+1[01]:00$/);
-  assertEquals(new Date(stored.Expiration).getTime(), session.expiration.getTime());
-  assertEquals(item.label, `aws-vault session for sso (expires ${stored.Expiration})`);
-  const token = await s.keystore.get(oidcKey(START_URL));
-  assertMatch(
-    token.label,
-    /^aws-vault oidc token for https:\/\/corp\.awsapps\.com\/start \(expires \S+\+1[01]:00\)$/,
-  );
-
-  // Second run of the same profile: the cached role credentials, no call at all.
-  s.fake.clearCalls();
-  const second = await runApproving(s, exportArgs("sso"), { approve: false });
-  assertEquals(second.code, 0, second.stderr);
-  assertEquals(second.stderr, "");
-  assertEquals(second.creds, first.creds);
-  assertEquals(s.fake.callCount(), 0);
-
-  // Another role under the same start URL: the cached token, no new device flow.
-  const third = await runApproving(s, exportArgs("sso-ro", "--debug"), { approve: false });
-  assertEquals(third.code, 0, third.stderr);
-  assertEquals(s.fake.callCounts(), { GetRoleCredentials: 1 });
-  assertStringIncludes(third.stderr, "profile sso-ro: using SSO role credentials");
-  assertStringIncludes(third.stderr, "Got credentials ****");
-  for (
-    const secret of [
-      third.creds!.SecretAccessKey,
-      third.creds!.SessionToken,
-      ...s.fake.sso.tokens.keys(),
-    ]
-  ) {
-    assertNotIncludes(third.stderr, secret);
-  }
-});
-
-Deno.test("sso: sso_session profile opens the browser (xdg-open) and exec runs aws sts get-caller-identity", async () => {
-  await using s = await setup();
-  s.fake.sso.autoApproveAfterPolls = 1;
-  const bin = await Deno.makeTempDir({ prefix: "sso-opener-" });
-  try {
-    await Deno.writeTextFile(
-      `${bin}/xdg-open`,
-      `#!/bin/sh\nprintf '%s\\n' "$#" "$@" > "${bin}/argv"\n`,
-    );
-    await Deno.chmod(`${bin}/xdg-open`, 0o755);
-    const r = await runCli(
-      [
-        "exec",
-        "via-session",
-        "--",
-        AWS_CLI,
-        "sts",
-        "get-caller-identity",
-        "--endpoint-url",
-        s.fake.url,
-      ],
-      { home: s.home, env: { ...s.env, PATH: `${bin}:${Deno.env.get("PATH")}` } },
-    );
-    assertEquals(r.code, 0, r.stderr);
-    const url = lastDeviceUrl(s.fake);
-    assertEquals(r.stderr, `${BROWSER_PROMPT}${url}\n`);
-    assertEquals(await Deno.readTextFile(`${bin}/argv`), `1\n${url}\n`);
-    assertMatch(JSON.parse(r.stdout).Arn, /:assumed-role\/AWSReservedSSO_Admin_[0-9a-f]+\//);
-    const call = s.fake.callsTo("GetCallerIdentity")[0];
-    assertEquals(call.status, 200);
-    assertEquals(s.fake.session(call.accessKeyId)?.roleArn?.includes("AWSReservedSSO_Admin"), true);
-    assertEquals(s.fake.callsTo("StartDeviceAuthorization")[0].params.startUrl, START_URL);
+    // Stored as aws-vault does: the token under oidc:<start url>; the role credentials as an
+    // sso.GetRoleCredentials session keyed by the start URL, expiry in the local zone.
     const keys = await s.keystore.keys();
-    assertEquals(
-      keys.some((k) =>
-        k.startsWith(sessionKeyPrefix("sso.GetRoleCredentials", "via-session", START_URL))
-      ),
-      true,
+    assertEquals(keys.includes(oidcKey(START_URL)), true);
+    const sessionKey = keys.find((k) =>
+      k.startsWith(sessionKeyPrefix("sso.GetRoleCredentials", "sso", START_URL))
+    )!;
+    const session = s.fake.session(first.creds!.AccessKeyId)!;
+    assertEquals(parseSessionKey(sessionKey)!.expiration, session.expiration.getTime() / 1000);
+    const item = await s.keystore.get(sessionKey);
+    const stored = JSON.parse(new TextDecoder().decode(item.data));
+    assertMatch(stored.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+1[01]:00$/);
+    assertEquals(new Date(stored.Expiration).getTime(), session.expiration.getTime());
+    assertEquals(item.label, `aws-vault session for sso (expires ${stored.Expiration})`);
+    const token = await s.keystore.get(oidcKey(START_URL));
+    assertMatch(
+      token.label,
+      /^aws-vault oidc token for https:\/\/corp\.awsapps\.com\/start \(expires \S+\+1[01]:00\)$/,
     );
-  } finally {
-    await Deno.remove(bin, { recursive: true });
-  }
-});
+
+    // Second run of the same profile: the cached role credentials, no call at all.
+    s.fake.clearCalls();
+    const second = await runApproving(s, exportArgs("sso"), { approve: false });
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals(second.stderr, "");
+    assertEquals(second.creds, first.creds);
+    assertEquals(s.fake.callCount(), 0);
+
+    // Another role under the same start URL: the cached token, no new device flow.
+    const third = await runApproving(s, exportArgs("sso-ro", "--debug"), { approve: false });
+    assertEquals(third.code, 0, third.stderr);
+    assertEquals(s.fake.callCounts(), { GetRoleCredentials: 1 });
+    assertStringIncludes(third.stderr, "profile sso-ro: using SSO role credentials");
+    assertStringIncludes(third.stderr, "Got credentials ****");
+    for (
+      const secret of [
+        third.creds!.SecretAccessKey,
+        third.creds!.SessionToken,
+        ...s.fake.sso.tokens.keys(),
+      ]
+    ) {
+      assertNotIncludes(third.stderr, secret);
+    }
+  },
+);
+
+linuxTest(
+  "xdg-open",
+  "sso: sso_session profile opens the browser (xdg-open) and exec runs aws sts get-caller-identity",
+  async () => {
+    await using s = await setup();
+    s.fake.sso.autoApproveAfterPolls = 1;
+    const bin = await Deno.makeTempDir({ prefix: "sso-opener-" });
+    try {
+      await Deno.writeTextFile(
+        `${bin}/xdg-open`,
+        `#!/bin/sh\nprintf '%s\\n' "$#" "$@" > "${bin}/argv"\n`,
+      );
+      await Deno.chmod(`${bin}/xdg-open`, 0o755);
+      const r = await runCli(
+        [
+          "exec",
+          "via-session",
+          "--",
+          AWS_CLI,
+          "sts",
+          "get-caller-identity",
+          "--endpoint-url",
+          s.fake.url,
+        ],
+        { home: s.home, env: { ...s.env, PATH: `${bin}:${Deno.env.get("PATH")}` } },
+      );
+      assertEquals(r.code, 0, r.stderr);
+      const url = lastDeviceUrl(s.fake);
+      assertEquals(r.stderr, `${BROWSER_PROMPT}${url}\n`);
+      assertEquals(await Deno.readTextFile(`${bin}/argv`), `1\n${url}\n`);
+      assertMatch(JSON.parse(r.stdout).Arn, /:assumed-role\/AWSReservedSSO_Admin_[0-9a-f]+\//);
+      const call = s.fake.callsTo("GetCallerIdentity")[0];
+      assertEquals(call.status, 200);
+      assertEquals(
+        s.fake.session(call.accessKeyId)?.roleArn?.includes("AWSReservedSSO_Admin"),
+        true,
+      );
+      assertEquals(s.fake.callsTo("StartDeviceAuthorization")[0].params.startUrl, START_URL);
+      const keys = await s.keystore.keys();
+      assertEquals(
+        keys.some((k) =>
+          k.startsWith(sessionKeyPrefix("sso.GetRoleCredentials", "via-session", START_URL))
+        ),
+        true,
+      );
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+);
 
 Deno.test("sso: an expired cached token is replaced by a new device flow", async () => {
   await using s = await setup();

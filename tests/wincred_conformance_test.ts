@@ -26,28 +26,6 @@ async function removeAll(keystore: Keystore): Promise<void> {
   for (const key of await keystore.keys()) await keystore.remove(key);
 }
 
-/** Windows processes need these besides PATH and HOME (Deno itself, temp files, the profile). */
-function windowsEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (
-    const name of [
-      "SystemRoot",
-      "SYSTEMROOT",
-      "USERPROFILE",
-      "APPDATA",
-      "LOCALAPPDATA",
-      "TEMP",
-      "TMP",
-      "windir",
-      "ComSpec",
-    ]
-  ) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
-
 if (Deno.build.os === "windows") {
   runKeystoreConformance("wincred", async () => {
     const prefix = `aws-vault-test-${crypto.randomUUID().slice(0, 8)}:aws-vault:`;
@@ -86,7 +64,7 @@ if (Deno.build.os === "windows") {
         {
           keystore,
           cleanup: () => Promise.resolve(),
-          cliEnv: { ...windowsEnv(), AWS_VAULT_BACKEND: "wincred" },
+          cliEnv: { AWS_VAULT_BACKEND: "wincred" },
         },
         home,
         profile,

@@ -10,6 +10,7 @@ import { testProfile } from "../../tests/fake_aws/test_profile.ts";
 import { AwsNetworkError, AwsServiceError } from "./error.ts";
 import { queryBody } from "./query.ts";
 import { StsClient } from "./sts_client.ts";
+import { pathFromFileUrl } from "../../lib/file_url.ts";
 
 function client(
   url: string,
@@ -113,7 +114,7 @@ Deno.test("--debug logs each call without secrets", async () => {
   `;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", script],
-    cwd: new URL("../..", import.meta.url).pathname,
+    cwd: pathFromFileUrl(new URL("../..", import.meta.url)),
     stdout: "piped",
     stderr: "piped",
   }).output();

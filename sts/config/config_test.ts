@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { UserError } from "../../lib/errors.ts";
 import { addProfileSection, configFilePath, loadConfigFile } from "./config.ts";
+import { assertMode, posixTest } from "../../tests/platform.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "aws-vault-config-test-" });
@@ -32,7 +33,7 @@ Deno.test("loadConfigFile: creates a missing directory (0700, one level) and an 
     assertEquals(file.path, path);
     assertEquals(file.profileNames(), []);
     assertEquals(await Deno.readTextFile(path), "");
-    assertEquals((await Deno.stat(`${dir}/.aws`)).mode! & 0o777, 0o700);
+    await assertMode(`${dir}/.aws`, 0o700);
     // Only one level is created, as aws-vault does.
     await assertRejects(() => loadConfigFile(`${dir}/a/b/config`), UserError, `${dir}/a/b/config`);
   });
@@ -103,7 +104,7 @@ Deno.test("addProfileSection: appends the section and keeps every existing byte"
     await Deno.chmod(`${dir}/config`, 0o640);
     assertEquals(await addProfileSection(file, "bob"), true);
     assertEquals(await Deno.readTextFile(`${dir}/config`), original + "\n[profile bob]\n");
-    assertEquals((await Deno.stat(`${dir}/config`)).mode! & 0o777, 0o640);
+    await assertMode(`${dir}/config`, 0o640);
     assert(file.hasProfile("bob"));
     assertEquals(file.profileNames(), ["default", "alice", "bob"]);
 
@@ -141,22 +142,26 @@ Deno.test("addProfileSection: default, missing final newline, empty file, CRLF",
   });
 });
 
-Deno.test("addProfileSection: keeps edits made after loading; updates a symlink's target", async () => {
-  await withTempDir(async (dir) => {
-    await Deno.mkdir(`${dir}/dotfiles`);
-    await Deno.writeTextFile(`${dir}/dotfiles/config`, "[profile a]\n");
-    await Deno.symlink(`${dir}/dotfiles/config`, `${dir}/config`);
-    const file = await loadConfigFile(`${dir}/config`);
-    await Deno.writeTextFile(`${dir}/config`, "[profile a]\n[profile later]\n");
-    assertEquals(await addProfileSection(file, "later"), false);
-    assertEquals(await addProfileSection(file, "b"), true);
-    assert((await Deno.lstat(`${dir}/config`)).isSymlink);
-    assertEquals(
-      await Deno.readTextFile(`${dir}/dotfiles/config`),
-      "[profile a]\n[profile later]\n\n[profile b]\n",
-    );
-  });
-});
+posixTest(
+  "POSIX symlinks",
+  "addProfileSection: keeps edits made after loading; updates a symlink's target",
+  async () => {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/dotfiles`);
+      await Deno.writeTextFile(`${dir}/dotfiles/config`, "[profile a]\n");
+      await Deno.symlink(`${dir}/dotfiles/config`, `${dir}/config`);
+      const file = await loadConfigFile(`${dir}/config`);
+      await Deno.writeTextFile(`${dir}/config`, "[profile a]\n[profile later]\n");
+      assertEquals(await addProfileSection(file, "later"), false);
+      assertEquals(await addProfileSection(file, "b"), true);
+      assert((await Deno.lstat(`${dir}/config`)).isSymlink);
+      assertEquals(
+        await Deno.readTextFile(`${dir}/dotfiles/config`),
+        "[profile a]\n[profile later]\n\n[profile b]\n",
+      );
+    });
+  },
+);
 
 Deno.test("addProfileSection: refuses a name that would corrupt the file", async () => {
   await withTempDir(async (dir) => {

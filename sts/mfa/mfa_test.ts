@@ -16,6 +16,7 @@ import {
   validatePromptDriver,
   ykmanArgs,
 } from "./prompt_drivers.ts";
+import { posixTest } from "../../tests/platform.ts";
 
 const SERIAL = "arn:aws:iam::111111111111:mfa/jonsmith";
 
@@ -49,22 +50,26 @@ Deno.test("mfa: --mfa-token wins over mfa_process and prompts", async () => {
   );
 });
 
-Deno.test("mfa: mfa_process output is trimmed; a failure says 'process provider'", async () => {
-  resetMfaState();
-  assertEquals(
-    await getMfaToken(SERIAL, {
-      mfaToken: "",
-      mfaProcess: "printf ' 333333\\n'",
-      mfaPromptMethod: "",
-    }),
-    "333333",
-  );
-  await assertRejects(
-    () => getMfaToken(SERIAL, { mfaToken: "", mfaProcess: "exit 3", mfaPromptMethod: "" }),
-    UserError,
-    "process provider: exit status 3",
-  );
-});
+posixTest(
+  "sh syntax in mfa_process",
+  "mfa: mfa_process output is trimmed; a failure says 'process provider'",
+  async () => {
+    resetMfaState();
+    assertEquals(
+      await getMfaToken(SERIAL, {
+        mfaToken: "",
+        mfaProcess: "printf ' 333333\\n'",
+        mfaPromptMethod: "",
+      }),
+      "333333",
+    );
+    await assertRejects(
+      () => getMfaToken(SERIAL, { mfaToken: "", mfaProcess: "exit 3", mfaPromptMethod: "" }),
+      UserError,
+      "process provider: exit status 3",
+    );
+  },
+);
 
 Deno.test("mfa: forbidMfaPrompts stops prompts but not --mfa-token or mfa_process", async () => {
   resetMfaState();
@@ -84,57 +89,68 @@ Deno.test("mfa: forbidMfaPrompts stops prompts but not --mfa-token or mfa_proces
   }
 });
 
-Deno.test("prompt drivers: PATH decides what is available; the list is sorted", async () => {
-  const fake = await fakeDriverPath(["zenity", "kdialog"], "555555");
-  try {
-    const env = (n: string) => (n === "PATH" ? fake.path : undefined);
-    assertEquals(availablePromptDrivers(env), ["kdialog", "terminal", "zenity"]);
-    assertEquals(availablePromptDrivers(() => ""), ["terminal"]);
-    validatePromptDriver("zenity", env);
-    validatePromptDriver("", env);
-    assertThrows(
-      () => validatePromptDriver("osascript", env),
-      UsageError,
-      "--prompt value must be one of kdialog,terminal,zenity, got 'osascript'",
-    );
-    assertThrows(() => validatePromptDriver("pass", env), UserError, PASS_REMOVED_MESSAGE);
-    // Auto-selection: terminal on a terminal; else the first GUI driver alphabetically.
-    assertEquals(
-      defaultPromptDriver({ serverMode: false, stdoutIsTerminal: true, env }),
-      "terminal",
-    );
-    assertEquals(defaultPromptDriver({ serverMode: true, stdoutIsTerminal: true, env }), "kdialog");
-    assertEquals(
-      defaultPromptDriver({ serverMode: false, stdoutIsTerminal: false, env }),
-      "kdialog",
-    );
-    assertEquals(
-      defaultPromptDriver({ serverMode: true, stdoutIsTerminal: false, env: () => "" }),
-      "terminal",
-    );
-  } finally {
-    await fake.cleanup();
-  }
-});
+posixTest(
+  "sh scripts as fake drivers",
+  "prompt drivers: PATH decides what is available; the list is sorted",
+  async () => {
+    const fake = await fakeDriverPath(["zenity", "kdialog"], "555555");
+    try {
+      const env = (n: string) => (n === "PATH" ? fake.path : undefined);
+      assertEquals(availablePromptDrivers(env), ["kdialog", "terminal", "zenity"]);
+      assertEquals(availablePromptDrivers(() => ""), ["terminal"]);
+      validatePromptDriver("zenity", env);
+      validatePromptDriver("", env);
+      assertThrows(
+        () => validatePromptDriver("osascript", env),
+        UsageError,
+        "--prompt value must be one of kdialog,terminal,zenity, got 'osascript'",
+      );
+      assertThrows(() => validatePromptDriver("pass", env), UserError, PASS_REMOVED_MESSAGE);
+      // Auto-selection: terminal on a terminal; else the first GUI driver alphabetically.
+      assertEquals(
+        defaultPromptDriver({ serverMode: false, stdoutIsTerminal: true, env }),
+        "terminal",
+      );
+      assertEquals(
+        defaultPromptDriver({ serverMode: true, stdoutIsTerminal: true, env }),
+        "kdialog",
+      );
+      assertEquals(
+        defaultPromptDriver({ serverMode: false, stdoutIsTerminal: false, env }),
+        "kdialog",
+      );
+      assertEquals(
+        defaultPromptDriver({ serverMode: true, stdoutIsTerminal: false, env: () => "" }),
+        "terminal",
+      );
+    } finally {
+      await fake.cleanup();
+    }
+  },
+);
 
-Deno.test("prompt drivers: zenity and kdialog are run with aws-vault's arguments", async () => {
-  const fake = await fakeDriverPath(["zenity", "kdialog"], "666666");
-  const env = (n: string) => (n === "PATH" ? fake.path : undefined);
-  try {
-    assertEquals(await promptWithDriver("zenity", SERIAL, env), "666666");
-    assertEquals(
-      (await Deno.readTextFile(`${fake.path}/zenity.args`)).trim(),
-      `--entry --title aws-vault --text Enter MFA code for ${SERIAL}:`,
-    );
-    assertEquals(await promptWithDriver("kdialog", SERIAL, env), "666666");
-    assertEquals(
-      (await Deno.readTextFile(`${fake.path}/kdialog.args`)).trim(),
-      `--inputbox Enter MFA code for ${SERIAL}:  --title aws-vault`,
-    );
-  } finally {
-    await fake.cleanup();
-  }
-});
+posixTest(
+  "sh scripts as fake drivers",
+  "prompt drivers: zenity and kdialog are run with aws-vault's arguments",
+  async () => {
+    const fake = await fakeDriverPath(["zenity", "kdialog"], "666666");
+    const env = (n: string) => (n === "PATH" ? fake.path : undefined);
+    try {
+      assertEquals(await promptWithDriver("zenity", SERIAL, env), "666666");
+      assertEquals(
+        (await Deno.readTextFile(`${fake.path}/zenity.args`)).trim(),
+        `--entry --title aws-vault --text Enter MFA code for ${SERIAL}:`,
+      );
+      assertEquals(await promptWithDriver("kdialog", SERIAL, env), "666666");
+      assertEquals(
+        (await Deno.readTextFile(`${fake.path}/kdialog.args`)).trim(),
+        `--inputbox Enter MFA code for ${SERIAL}:  --title aws-vault`,
+      );
+    } finally {
+      await fake.cleanup();
+    }
+  },
+);
 
 Deno.test("prompt drivers: ykman arguments follow the YKMAN_* variables", () => {
   const env = (vars: Record<string, string>) => (n: string) => vars[n];
