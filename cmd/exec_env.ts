@@ -4,6 +4,7 @@
  * set/unset rules are tested byte for byte.
  */
 import { type Credentials, iso8601 } from "../lib/credentials.ts";
+import { windowsDefaultShell } from "../lib/child_windows.ts";
 
 /**
  * Removed from the parent environment before anything is added: stale credentials, and the
@@ -58,14 +59,15 @@ export function withCredentials(
 }
 
 /**
- * The command to run: the given one, or a subshell (`$SHELL`, else `/bin/sh`) with no arguments
- * (not a login shell), as aws-vault does.
+ * The command to run: the given one, or a subshell (`$SHELL`, else `/bin/sh`; on Windows
+ * %COMSPEC%, else cmd.exe) with no arguments (not a login shell), as aws-vault does.
  */
 export function childCommand(
   rest: string[],
   env: (name: string) => string | undefined,
+  os: typeof Deno.build.os = Deno.build.os,
 ): { command: string; args: string[]; subshell: boolean } {
   if (rest.length > 0) return { command: rest[0], args: rest.slice(1), subshell: false };
-  const shell = env("SHELL");
-  return { command: shell ? shell : "/bin/sh", args: [], subshell: true };
+  const shell = env("SHELL") || (os === "windows" ? windowsDefaultShell(env) : "/bin/sh");
+  return { command: shell, args: [], subshell: true };
 }

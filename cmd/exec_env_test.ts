@@ -75,6 +75,31 @@ Deno.test("childCommand: command as given, else $SHELL, else /bin/sh", () => {
     args: [],
     subshell: true,
   });
-  assertEquals(childCommand([], () => undefined), { command: "/bin/sh", args: [], subshell: true });
-  assertEquals(childCommand([], () => ""), { command: "/bin/sh", args: [], subshell: true });
+  assertEquals(childCommand([], () => undefined, "linux"), {
+    command: "/bin/sh",
+    args: [],
+    subshell: true,
+  });
+  assertEquals(childCommand([], () => "", "darwin"), {
+    command: "/bin/sh",
+    args: [],
+    subshell: true,
+  });
+});
+
+Deno.test("childCommand on Windows: $SHELL, else %COMSPEC%, else cmd.exe", () => {
+  const comspec = "C:\\Windows\\system32\\cmd.exe";
+  const env = (vars: Record<string, string>) => (n: string) => vars[n];
+  assertEquals(childCommand([], env({ ComSpec: comspec }), "windows").command, comspec);
+  assertEquals(childCommand([], env({ COMSPEC: comspec }), "windows").command, comspec);
+  assertEquals(childCommand([], env({}), "windows"), {
+    command: "cmd.exe",
+    args: [],
+    subshell: true,
+  });
+  assertEquals(
+    childCommand([], env({ SHELL: "C:\\bin\\bash.exe" }), "windows").command,
+    "C:\\bin\\bash.exe",
+  );
+  assertEquals(childCommand(["aws"], env({}), "windows").command, "aws");
 });

@@ -10,6 +10,11 @@
 import { UserError } from "./errors.ts";
 import { debug } from "./log.ts";
 import { withoutSecretVariables } from "./secret_env.ts";
+import {
+  findWindowsExecutable,
+  WINDOWS_CONSOLE_SIGNALS,
+  windowsEnvLookup,
+} from "./child_windows.ts";
 
 export interface ChildOptions {
   /** The command as typed; looked up on the PATH of `env` when it has no slash. */
@@ -70,8 +75,11 @@ export async function runChild(opts: ChildOptions): Promise<number> {
   let child: Deno.ChildProcess | undefined;
   const early: Deno.Signal[] = [];
   const listeners: Array<[Deno.Signal, () => void]> = [];
-  for (const signal of FORWARDED_SIGNALS) {
+  const windows = Deno.build.os === "windows";
+  for (const signal of windows ? WINDOWS_CONSOLE_SIGNALS : FORWARDED_SIGNALS) {
     const forward = () => {
+      // Windows: the child got the console event itself; we only must not die of it.
+      if (windows) return;
       if (child === undefined) early.push(signal);
       else deliver(child, signal);
     };
@@ -83,8 +91,14 @@ export async function runChild(opts: ChildOptions): Promise<number> {
     }
   }
   try {
+    const program = windows
+      ? findWindowsExecutable(opts.command, windowsEnvLookup(opts.env))
+      : opts.command;
+    if (program === undefined) {
+      throw new UserError(spawnErrorMessage(opts.command, new Deno.errors.NotFound()));
+    }
     try {
-      child = new Deno.Command(opts.command, {
+      child = new Deno.Command(program, {
         args: opts.args,
         env: opts.env,
         clearEnv: true,
@@ -120,9 +134,21 @@ export function exitCodeOf(status: Deno.CommandStatus): number {
   return status.code;
 }
 
-/** Go os/exec wording: `exec: "foo": executable file not found in $PATH`. */
-export function spawnErrorMessage(command: string, err: unknown): string {
-  const hasSlash = command.includes("/");
+/**
+ * Go os/exec wording: `exec: "foo": executable file not found in $PATH` (`%PATH%` on Windows,
+ * where a missing path is `exec: "C:\\x": file does not exist`, lp_windows.go).
+ */
+export function spawnErrorMessage(
+  command: string,
+  err: unknown,
+  os: typeof Deno.build.os = Deno.build.os,
+): string {
+  const hasSlash = command.includes("/") || (os === "windows" && /[\\:]/.test(command));
+  if (err instanceof Deno.errors.NotFound && os === "windows") {
+    return hasSlash
+      ? `exec: ${JSON.stringify(command)}: file does not exist`
+      : `exec: ${JSON.stringify(command)}: executable file not found in %PATH%`;
+  }
   if (err instanceof Deno.errors.NotFound) {
     return hasSlash
       ? `fork/exec ${command}: no such file or directory`
