@@ -5,6 +5,11 @@
  * Everything except `openAdvapi32()` is plain data and runs on any OS, so it is unit-tested on Linux.
  */
 
+import { type Kernel32, openKernel32 } from "./kernel32.ts";
+import { readUtf16z } from "./utf16.ts";
+
+export { decodeUtf16, readUtf16z, utf16z } from "./utf16.ts";
+
 export const CRED_TYPE_GENERIC = 1;
 export const CRED_PERSIST_LOCAL_MACHINE = 2;
 /** CRED_MAX_CREDENTIAL_BLOB_SIZE = 5 * 512 bytes. */
@@ -24,14 +29,10 @@ export const ADVAPI32_SYMBOLS = {
   CredFree: { parameters: ["pointer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-export const KERNEL32_SYMBOLS = {
-  /** DWORD GetLastError(void); called right after a failed Cred* call, before anything else. */
-  GetLastError: { parameters: [], result: "u32" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
 export interface Advapi32 {
   advapi32: Deno.DynamicLibrary<typeof ADVAPI32_SYMBOLS>["symbols"];
-  kernel32: Deno.DynamicLibrary<typeof KERNEL32_SYMBOLS>["symbols"];
+  /** GetLastError, called right after a failed Cred* call, before anything else. */
+  kernel32: Kernel32;
 }
 
 let loaded: Advapi32 | undefined;
@@ -40,7 +41,7 @@ let loaded: Advapi32 | undefined;
 export function openAdvapi32(): Advapi32 {
   loaded ??= {
     advapi32: Deno.dlopen("advapi32.dll", ADVAPI32_SYMBOLS).symbols,
-    kernel32: Deno.dlopen("kernel32.dll", KERNEL32_SYMBOLS).symbols,
+    kernel32: openKernel32(),
   };
   return loaded;
 }
@@ -130,28 +131,6 @@ export function readCredential(pointer: Deno.PointerObject): CredentialRecord {
       ? new Uint8Array()
       : new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(blobPointer, blobSize).slice(0)),
   };
-}
-
-/** A JavaScript string as a NUL-terminated UTF-16LE buffer (an LPCWSTR). */
-export function utf16z(text: string): Uint8Array {
-  const buf = new Uint8Array((text.length + 1) * 2);
-  const view = new DataView(buf.buffer);
-  for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), true);
-  return buf;
-}
-
-/** Decodes UTF-16LE code units (no terminator) back to a string. */
-export function decodeUtf16(bytes: Uint8Array): string {
-  return new TextDecoder("utf-16le").decode(bytes);
-}
-
-/** Reads a NUL-terminated UTF-16LE string at `pointer`; "" for NULL. */
-export function readUtf16z(pointer: Deno.PointerValue): string {
-  if (pointer === null) return "";
-  const view = new Deno.UnsafePointerView(pointer);
-  let units = 0;
-  while (view.getUint16(units * 2) !== 0) units++;
-  return decodeUtf16(new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(pointer, units * 2)));
 }
 
 /** The address of a buffer for a pointer field; 0n for an absent one. */

@@ -206,26 +206,16 @@ class FileKeystore implements Keystore {
 }
 
 async function askPassphrase(dir: string): Promise<string> {
-  if (!(await hasTerminal())) {
+  const { promptTerminal, terminalAvailable } = await import("../lib/tty.ts");
+  if (!(await terminalAvailable())) {
     throw new UserError(
       `no terminal to ask for the passphrase of the file keyring ${JSON.stringify(dir)}; ` +
         `set ${PASSPHRASE_ENV}`,
     );
   }
-  const { promptTerminal } = await import("../lib/tty.ts");
   return await promptTerminal(`Enter passphrase to unlock ${JSON.stringify(dir)}: `, {
     echo: false,
   });
-}
-
-async function hasTerminal(): Promise<boolean> {
-  if (Deno.build.os === "windows") return true;
-  try {
-    (await Deno.open("/dev/tty", { read: true, write: true })).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Replaces a leading `~/` with $HOME, as keyring's ExpandTilde (a bare `~` is left alone). */

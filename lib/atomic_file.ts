@@ -42,12 +42,29 @@ export async function writeFileAtomically(
     } finally {
       file.close();
     }
-    await Deno.rename(temp, path);
+    await renameOver(temp, path);
   } catch (err) {
     await Deno.remove(temp).catch(() => {});
     throw err;
   }
   syncDirectory(dirname(path));
+}
+
+/**
+ * Deno.rename. On Windows (MoveFileEx, replacing) it fails with "Access denied" while another
+ * writer is replacing the same target or a reader has it open; that passes within moments, so it
+ * is retried there for about a second, as npm's graceful-fs does for the same error.
+ */
+async function renameOver(from: string, to: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await Deno.rename(from, to);
+    } catch (err) {
+      const busy = Deno.build.os === "windows" && err instanceof Deno.errors.PermissionDenied;
+      if (!busy || attempt >= 25) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt));
+    }
+  }
 }
 
 /**

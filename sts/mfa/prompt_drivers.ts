@@ -4,7 +4,7 @@
  * `Enter MFA code for <serial>: ` and returns the trimmed answer.
  */
 import { UsageError, UserError } from "../../lib/errors.ts";
-import { promptTerminal } from "../../lib/tty.ts";
+import { promptTerminal, terminalAvailable } from "../../lib/tty.ts";
 import { findExecutable } from "../../lib/which.ts";
 
 /** The drivers that run an external program, with the binary each needs. */
@@ -136,19 +136,6 @@ async function terminalPrompt(message: string, mfaSerial: string, env: Env): Pro
     );
   }
   return (await promptTerminal(message, { echo: true })).trim();
-}
-
-async function terminalAvailable(): Promise<boolean> {
-  try {
-    const tty = await Deno.open(Deno.build.os === "windows" ? "CONIN$" : "/dev/tty", {
-      read: true,
-      write: true,
-    });
-    tty.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function runDriver(

@@ -7,6 +7,27 @@ import { UserError } from "../../lib/errors.ts";
 
 export async function promptWincredui(message: string, mfaSerial: string): Promise<string> {
   const ffi = await import("../../ffi/credui.ts");
+  const { rc, password } = await callCredUi(
+    message,
+    mfaSerial,
+    ffi.CREDUI_FLAGS_ALWAYS_SHOW_UI | ffi.CREDUI_FLAGS_GENERIC_CREDENTIALS |
+      ffi.CREDUI_FLAGS_KEEP_USERNAME,
+  );
+  if (rc !== 0) throw new UserError("wincredui: call to CredUIPromptForCredentialsW failed");
+  return password;
+}
+
+/**
+ * One CredUIPromptForCredentialsW call as the driver makes it, with `flags`; returns its result
+ * code and the password field. Separate so that a test can pass flags Windows refuses before any
+ * dialog shows, and so check the whole call path without a desktop.
+ */
+export async function callCredUi(
+  message: string,
+  mfaSerial: string,
+  flags: number,
+): Promise<{ rc: number; password: string }> {
+  const ffi = await import("../../ffi/credui.ts");
   const credui = ffi.loadCredUi();
   const messageText = ffi.wideString(message);
   const caption = ffi.wideString("Enter MFA code for aws-vault");
@@ -27,14 +48,12 @@ export async function promptWincredui(message: string, mfaSerial: string): Promi
     password,
     ffi.CREDUI_MAX_PASSWORD_LENGTH,
     save,
-    ffi.CREDUI_FLAGS_ALWAYS_SHOW_UI | ffi.CREDUI_FLAGS_GENERIC_CREDENTIALS |
-      ffi.CREDUI_FLAGS_KEEP_USERNAME,
+    flags,
   );
   // Keep the strings referenced by `info` alive until the call has returned.
   void messageText;
   void caption;
   const code = ffi.readWideString(password);
   password.fill(0);
-  if (rc !== 0) throw new UserError("wincredui: call to CredUIPromptForCredentialsW failed");
-  return code;
+  return { rc, password: code };
 }

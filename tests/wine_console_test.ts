@@ -1,0 +1,111 @@
+/**
+ * A Windows console prompt does not echo secrets: the CLI's `add` runs as deno.exe under Wine with
+ * a console (Wine makes one of the pseudo-terminal that `script` gives it), answers are typed on
+ * that terminal, and its transcript must show the access key id as typed but never the secret
+ * access key or the file passphrase. Wine cannot be driven from inside a Windows program, so this
+ * file runs on Linux, started by scripts/windows_lane.ts (AWS_VAULT_WINE_LANE=1); elsewhere its
+ * test is listed as ignored.
+ */
+import { assertEquals, assertNotIncludes, assertStringIncludes } from "./assert.ts";
+import { MAIN_TS, tempHome } from "./run_cli.ts";
+import { DENO_EXE, wineEnv, winePath } from "../scripts/wine.ts";
+import { openFileKeystore } from "../keystore/file.ts";
+import { fileStoreOptions } from "./fake_aws/home.ts";
+
+const ACTIVE = Deno.env.get("AWS_VAULT_WINE_LANE") === "1" && Deno.build.os === "linux";
+
+const KEY_ID = "AKIAWINECONSOLE00001";
+const SECRET = "WineConsoleSecret/0123456789abcdefXYZ";
+const PASSPHRASE = "wine console passphrase";
+
+function shellQuote(args: string[]): string {
+  return args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+}
+
+/**
+ * Runs `command` on a pseudo-terminal; types each answer once its prompt has appeared (Wine draws
+ * a trailing space as a cursor move, so prompts are matched without it). Returns the
+ * exit code and everything the terminal showed.
+ */
+async function onTerminal(
+  command: string[],
+  env: Record<string, string>,
+  answers: [prompt: string, answer: string][],
+): Promise<{ code: number; transcript: string }> {
+  const child = new Deno.Command("script", {
+    args: ["-qec", shellQuote(command), "/dev/null"],
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const decoder = new TextDecoder();
+  let transcript = "";
+  let next = 0;
+  let searchFrom = 0;
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  try {
+    for await (const chunk of child.stdout) {
+      transcript += decoder.decode(chunk, { stream: true });
+      while (next < answers.length) {
+        const at = transcript.indexOf(answers[next][0], searchFrom);
+        if (at < 0) break;
+        searchFrom = at + answers[next][0].length;
+        // Wine puts the terminal in raw mode only once the read has begun; typed earlier, the
+        // line goes through the terminal's cooked mode and Enter arrives as a bare line feed.
+        await new Promise((r) => setTimeout(r, 1500));
+        await writer.write(new TextEncoder().encode(`${answers[next][1]}\r`));
+        next++;
+      }
+    }
+    const { code } = await child.status;
+    return { code, transcript };
+  } finally {
+    clearTimeout(deadline);
+    await writer.close().catch(() => {});
+  }
+}
+
+Deno.test({
+  name: "windows console: add asks for the secret and the file passphrase without echo" +
+    (ACTIVE ? "" : " [run by scripts/windows_lane.ts]"),
+  ignore: !ACTIVE,
+  fn: async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      await Deno.writeTextFile(`${home}/.aws/config`, "[profile p]\nregion = us-east-1\n");
+      const env = {
+        ...wineEnv(),
+        TERM: "dumb",
+        AWS_CONFIG_FILE: winePath(`${home}/.aws/config`),
+        AWS_VAULT_BACKEND: "file",
+        AWS_VAULT_FILE_DIR: winePath(`${home}/keys`),
+      };
+      const { code, transcript } = await onTerminal(
+        ["wine", DENO_EXE, "run", "-A", "--quiet", winePath(MAIN_TS), "add", "p"],
+        env,
+        [
+          ["Enter Access Key ID:", KEY_ID],
+          ["Enter Secret Access Key:", SECRET],
+          ["Enter passphrase to unlock", PASSPHRASE],
+        ],
+      );
+      assertEquals(code, 0, transcript);
+      assertStringIncludes(transcript, 'Added credentials to profile "p" in vault');
+      // Echo works for the key id, so its absence for the secrets means echo was off.
+      assertStringIncludes(transcript, KEY_ID);
+      assertNotIncludes(transcript, SECRET, "the secret access key was echoed");
+      assertNotIncludes(transcript, PASSPHRASE, "the file passphrase was echoed");
+
+      const store = await openFileKeystore(fileStoreOptions(`${home}/keys`), {
+        env: (n) => (n === "AWS_VAULT_FILE_PASSPHRASE" ? PASSPHRASE : undefined),
+      });
+      const stored = JSON.parse(new TextDecoder().decode((await store.get("p")).data));
+      assertEquals([stored.AccessKeyID, stored.SecretAccessKey], [KEY_ID, SECRET]);
+    } finally {
+      await cleanup();
+    }
+  },
+});
