@@ -109,8 +109,9 @@ export function addAttributes(service: string, item: Item, trustAll = false): Ke
 }
 
 /**
- * What an update of an existing item changes. The access list is left alone, as keyring does:
- * setting it again would prompt on every update.
+ * What an update of an existing item changes. The access list is left alone, as the maintained
+ * fork's keyring does (setting it again would prompt on every update); 99designs' keyring v1.2
+ * deletes the item and adds it again instead.
  */
 export function updateAttributes(item: Item): KeychainQuery {
   return [

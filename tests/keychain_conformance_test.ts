@@ -1,7 +1,7 @@
 /**
  * The keystore conformance suite for the macOS keychain, plus keychain-specific checks. macOS only:
- * run by .github/workflows/os-keystores.yml; on other systems this file registers no tests (and
- * the Linux CI leaves it out).
+ * run by the macOS job of .github/workflows/tests.yml; on other systems this file registers no
+ * tests.
  *
  * Each test gets its own keychain file, made with `security create-keychain` (so no password
  * dialog appears) and deleted afterwards. Items are written with trustAllItems: an item that trusts

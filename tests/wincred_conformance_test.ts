@@ -1,7 +1,7 @@
 /**
- * The keystore conformance suite for Windows Credential Manager. Windows only: run by
- * .github/workflows/os-keystores.yml; on other systems this file registers no tests (and the Linux
- * CI leaves it out).
+ * The keystore conformance suite for Windows Credential Manager. Windows only: run by the Windows
+ * job of .github/workflows/tests.yml and, against Wine's Credential Manager, by the Windows lane
+ * of .ci/run (scripts/windows_lane.ts); on other systems this file registers no tests.
  *
  * The suite runs under a private target prefix (`aws-vault-test-<random>:aws-vault:`), so that it
  * never sees or removes a user's real aws-vault credentials. The CLI leak check uses the real
