@@ -335,43 +335,47 @@ Deno.test("cli: config errors are under Error loading config: and name the file 
   });
 });
 
-Deno.test("cli: without a reachable session bus, secret-service and kwallet are not offered", async () => {
-  await withHome(async (h) => {
-    // A socket file nobody listens on, as a killed daemon leaves it (Deno unlinks its own).
-    const stale = `${h.home}/bus`;
-    const bind = "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])";
-    await new Deno.Command("/usr/bin/python3", { args: ["-c", bind, stale] }).output();
-    const headless = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${stale}` };
-    const help = await runCli(["--help"], { home: h.home, env: headless });
-    const offeredList = /Secret backend to use \[([a-z -]+)\]/.exec(help.stderr)?.[1] ?? "";
-    assertMatch(offeredList, /file/);
-    assertNotIncludes(offeredList, "secret-service");
-    assertNotIncludes(offeredList, "kwallet");
-    const named = await runCli(["--backend=secret-service", "list"], {
-      home: h.home,
-      env: headless,
-    });
-    assertEquals(named.code, 1);
-    assertMatch(
-      named.stderr,
-      /^aws-vault: error: --backend value must be one of [a-z,]+, got 'secret-service', try --help\n$/,
-    );
-    assertNotIncludes(named.stderr, "kwallet");
-    // The default falls through to the next backend instead of failing to connect.
-    const list = await runCli(["list"], { home: h.home, env: headless });
-    assertEquals([list.code, list.stderr], [0, ""]);
+linuxTest(
+  "python3 and a D-Bus session bus",
+  "cli: without a reachable session bus, secret-service and kwallet are not offered",
+  async () => {
+    await withHome(async (h) => {
+      // A socket file nobody listens on, as a killed daemon leaves it (Deno unlinks its own).
+      const stale = `${h.home}/bus`;
+      const bind = "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])";
+      await new Deno.Command("/usr/bin/python3", { args: ["-c", bind, stale] }).output();
+      const headless = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${stale}` };
+      const help = await runCli(["--help"], { home: h.home, env: headless });
+      const offeredList = /Secret backend to use \[([a-z -]+)\]/.exec(help.stderr)?.[1] ?? "";
+      assertMatch(offeredList, /file/);
+      assertNotIncludes(offeredList, "secret-service");
+      assertNotIncludes(offeredList, "kwallet");
+      const named = await runCli(["--backend=secret-service", "list"], {
+        home: h.home,
+        env: headless,
+      });
+      assertEquals(named.code, 1);
+      assertMatch(
+        named.stderr,
+        /^aws-vault: error: --backend value must be one of [a-z,]+, got 'secret-service', try --help\n$/,
+      );
+      assertNotIncludes(named.stderr, "kwallet");
+      // The default falls through to the next backend instead of failing to connect.
+      const list = await runCli(["list"], { home: h.home, env: headless });
+      assertEquals([list.code, list.stderr], [0, ""]);
 
-    const socket = `${h.home}/live-bus`;
-    const listener = Deno.listen({ transport: "unix", path: socket });
-    try {
-      const desktop = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` };
-      const offered = await runCli(["--help"], { home: h.home, env: desktop });
-      assertMatch(offered.stderr, /Secret backend to use \[[a-z ]*secret-service kwallet/);
-    } finally {
-      listener.close();
-    }
-  });
-});
+      const socket = `${h.home}/live-bus`;
+      const listener = Deno.listen({ transport: "unix", path: socket });
+      try {
+        const desktop = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` };
+        const offered = await runCli(["--help"], { home: h.home, env: desktop });
+        assertMatch(offered.stderr, /Secret backend to use \[[a-z ]*secret-service kwallet/);
+      } finally {
+        listener.close();
+      }
+    });
+  },
+);
 
 Deno.test("cli: list shows sessions with their time left; add drops the profile's sessions", async () => {
   await withHome(async (h) => {

@@ -8,6 +8,7 @@
 import { assertEquals } from "./assert.ts";
 import { AwsConfigFile } from "../sts/config/config.ts";
 import { parseIni } from "../sts/config/ini.ts";
+import { linuxTest } from "./platform.ts";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -229,22 +230,26 @@ function sectionValues(section: ReturnType<AwsConfigFile["profileSection"]> & ob
   return values;
 }
 
-Deno.test("config corpus: we read odd but real files as botocore does, or as documented", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "aws-vault-config-corpus-" });
-  try {
-    const paths = CASES.map((_, i) => `${dir}/config-${i}`);
-    for (const [i, c] of CASES.entries()) await Deno.writeTextFile(paths[i], c.text);
-    const botocore = await botocoreReadings(paths);
-    for (const [i, c] of CASES.entries()) {
-      const ours = ourReading(paths[i], c.text);
-      if (c.differs) {
-        assertEquals(botocore[i], c.differs.botocore, `botocore, ${c.name}`);
-        assertEquals(ours, c.differs.ours, `ours, ${c.name} (${c.differs.why})`);
-      } else {
-        assertEquals(ours, botocore[i], c.name);
+linuxTest(
+  "Debian's python3-botocore",
+  "config corpus: we read odd but real files as botocore does, or as documented",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "aws-vault-config-corpus-" });
+    try {
+      const paths = CASES.map((_, i) => `${dir}/config-${i}`);
+      for (const [i, c] of CASES.entries()) await Deno.writeTextFile(paths[i], c.text);
+      const botocore = await botocoreReadings(paths);
+      for (const [i, c] of CASES.entries()) {
+        const ours = ourReading(paths[i], c.text);
+        if (c.differs) {
+          assertEquals(botocore[i], c.differs.botocore, `botocore, ${c.name}`);
+          assertEquals(ours, c.differs.ours, `ours, ${c.name} (${c.differs.why})`);
+        } else {
+          assertEquals(ours, botocore[i], c.name);
+        }
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);

@@ -7,6 +7,7 @@ import { assertEquals, assertMatch, assertNotIncludes, assertStringIncludes } fr
 import { tempHome } from "./run_cli.ts";
 import { checkOf, checksOf, doctor, doctorRaw, writeConfig } from "./doctor_fixtures.ts";
 import { dummyKeys, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
+import { nativeTest, posixTest } from "./platform.ts";
 
 async function inHome(fn: (home: string) => Promise<void>): Promise<void> {
   const { home, cleanup } = await tempHome();
@@ -207,30 +208,34 @@ Deno.test("doctor: mfa_serial on a role and a different one on its source", () =
     assertEquals(checksOf(run, "profile", "mfa_serial", "plain"), []);
   }));
 
-Deno.test("doctor: credential_process and mfa_process programs that are not found", () =>
-  inHome(async (home) => {
-    await writeConfig(
-      home,
-      "[default]\nregion = us-east-1\n" +
-        `[profile gone]\ncredential_process = "${home}/no such/helper" --json\nmfa_process = FOO=1 no-such-mfa-tool\n` +
-        "[profile there]\ncredential_process = sh -c 'echo {}'\nmfa_process = /bin/echo 123456\n" +
-        "[profile dynamic]\ncredential_process = $HOME/bin/helper\n",
-    );
-    const run = await doctor(home);
-    const gone = checkOf(run, "profile", "credential_process", "gone");
-    assertEquals(gone.status, "fail");
-    assertStringIncludes(gone.message, `'${home}/no such/helper'`);
-    assertStringIncludes(
-      checkOf(run, "profile", "mfa_process", "gone").message,
-      "'no-such-mfa-tool' is not an executable file on PATH",
-    );
-    assertEquals(checkOf(run, "profile", "credential_process", "there").status, "ok");
-    assertEquals(checkOf(run, "profile", "mfa_process", "there").status, "ok");
-    assertStringIncludes(
-      checkOf(run, "profile", "credential_process", "dynamic").message,
-      "not checked",
-    );
-  }));
+posixTest(
+  "sh quoting of config commands",
+  "doctor: credential_process and mfa_process programs that are not found",
+  () =>
+    inHome(async (home) => {
+      await writeConfig(
+        home,
+        "[default]\nregion = us-east-1\n" +
+          `[profile gone]\ncredential_process = "${home}/no such/helper" --json\nmfa_process = FOO=1 no-such-mfa-tool\n` +
+          "[profile there]\ncredential_process = sh -c 'echo {}'\nmfa_process = /bin/echo 123456\n" +
+          "[profile dynamic]\ncredential_process = $HOME/bin/helper\n",
+      );
+      const run = await doctor(home);
+      const gone = checkOf(run, "profile", "credential_process", "gone");
+      assertEquals(gone.status, "fail");
+      assertStringIncludes(gone.message, `'${home}/no such/helper'`);
+      assertStringIncludes(
+        checkOf(run, "profile", "mfa_process", "gone").message,
+        "'no-such-mfa-tool' is not an executable file on PATH",
+      );
+      assertEquals(checkOf(run, "profile", "credential_process", "there").status, "ok");
+      assertEquals(checkOf(run, "profile", "mfa_process", "there").status, "ok");
+      assertStringIncludes(
+        checkOf(run, "profile", "credential_process", "dynamic").message,
+        "not checked",
+      );
+    }),
+);
 
 Deno.test("doctor: static keys for the profile in the credentials file; the key is never printed", () =>
   inHome(async (home) => {
@@ -326,23 +331,27 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-Deno.test("doctor: 500 profiles in well under the budget (generous bound for loaded machines)", () =>
-  inHome(async (home) => {
-    const { writeLargeSetup } = await import("./doctor_scale.ts");
-    await writeLargeSetup(home, 500);
-    await doctorRaw(home, ["doctor", "p0"]); // warms Deno's code cache
-    const started = performance.now();
-    const run = await doctor(home);
-    const elapsed = performance.now() - started;
-    assertEquals(run.groups.filter((g) => g.kind === "profile").length, 501);
-    assertEquals(
-      run.code,
-      0,
-      JSON.stringify(run.groups.flatMap((g) => g.checks.filter((c) => c.status === "fail"))),
-    );
-    // The figure (well under 1 s) is in docs/BENCHMARKS.md; this only catches a blow-up.
-    assertEquals(elapsed < 5000, true, `doctor took ${elapsed} ms`);
-  }));
+nativeTest(
+  "a native runtime for its time budget",
+  "doctor: 500 profiles in well under the budget (generous bound for loaded machines)",
+  () =>
+    inHome(async (home) => {
+      const { writeLargeSetup } = await import("./doctor_scale.ts");
+      await writeLargeSetup(home, 500);
+      await doctorRaw(home, ["doctor", "p0"]); // warms Deno's code cache
+      const started = performance.now();
+      const run = await doctor(home);
+      const elapsed = performance.now() - started;
+      assertEquals(run.groups.filter((g) => g.kind === "profile").length, 501);
+      assertEquals(
+        run.code,
+        0,
+        JSON.stringify(run.groups.flatMap((g) => g.checks.filter((c) => c.status === "fail"))),
+      );
+      // The figure (well under 1 s) is in docs/BENCHMARKS.md; this only catches a blow-up.
+      assertEquals(elapsed < 5000, true, `doctor took ${elapsed} ms`);
+    }),
+);
 
 Deno.test("doctor: where MFA codes would come from, without asking", () =>
   inHome(async (home) => {

@@ -6,6 +6,7 @@
 import { assert } from "./assert.ts";
 import { type CliResult, runCli } from "./run_cli.ts";
 import { fileBackendEnv } from "./engine_fixtures.ts";
+import { withoutTerminal } from "./platform.ts";
 
 export interface DoctorCheck {
   check: string;
@@ -43,7 +44,7 @@ export async function doctor(
 }
 
 /**
- * Runs the CLI with `args` under setsid (no controlling terminal), stdin closed, with the file
+ * Runs the CLI with `args` without a controlling terminal, stdin closed, with the file
  * backend; `unset` names variables removed from the environment, `wrap` a command that runs
  * ours as its argv tail (run_cli.ts).
  */
@@ -54,12 +55,12 @@ export function doctorRaw(
   unset: string[] = [],
   wrap: string[] = [],
 ): Promise<CliResult> {
-  // setsid -w: no controlling terminal, so /dev/tty cannot be opened.
+  // No controlling terminal, so /dev/tty (CONIN$) cannot be opened.
   return runCli(args, {
     home,
     env: { ...fileBackendEnv(), ...env },
     unset,
-    wrap: ["setsid", "-w", ...wrap],
+    wrap: [...withoutTerminal(), ...wrap],
   });
 }
 

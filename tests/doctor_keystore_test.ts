@@ -10,6 +10,7 @@ import { dummyKeys, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
 import { formatSessionKey } from "../keystore/key_names.ts";
 import type { Item } from "../keystore/keystore.ts";
 import { type OidcToken, oidcTokenItem } from "../keystore/oidc_token_item.ts";
+import { linuxTest, nativeTest } from "./platform.ts";
 
 async function inHome(fn: (home: string) => Promise<void>): Promise<void> {
   const { home, cleanup } = await tempHome();
@@ -49,22 +50,29 @@ async function snapshot(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-Deno.test("doctor keystore: the backend in use and why", () =>
-  inHome(async (home) => {
-    const fromEnv = await doctor(home);
-    assertEquals(checkOf(fromEnv, "keystore", "backend").message, "file (from AWS_VAULT_BACKEND)");
-    const fromFlag = await doctor(home, ["--backend=file"], {}, ["AWS_VAULT_BACKEND"]);
-    assertEquals(checkOf(fromFlag, "keystore", "backend").message, "file (from --backend)");
-    // No session bus in the test environment: pass is the first backend offered.
-    const byDefault = await doctor(home, [], {}, ["AWS_VAULT_BACKEND"]);
-    assertMatch(
-      checkOf(byDefault, "keystore", "backend").message,
-      /^pass \(the first available of keyctl, pass, file; keyctl never chosen by default;/,
-    );
-    const unknown = await doctor(home, [], { AWS_VAULT_BACKEND: "kwallet" });
-    assertEquals(checkOf(unknown, "keystore", "backend").status, "fail");
-    assertEquals(unknown.code, 1);
-  }));
+linuxTest(
+  "the Linux backends",
+  "doctor keystore: the backend in use and why",
+  () =>
+    inHome(async (home) => {
+      const fromEnv = await doctor(home);
+      assertEquals(
+        checkOf(fromEnv, "keystore", "backend").message,
+        "file (from AWS_VAULT_BACKEND)",
+      );
+      const fromFlag = await doctor(home, ["--backend=file"], {}, ["AWS_VAULT_BACKEND"]);
+      assertEquals(checkOf(fromFlag, "keystore", "backend").message, "file (from --backend)");
+      // No session bus in the test environment: pass is the first backend offered.
+      const byDefault = await doctor(home, [], {}, ["AWS_VAULT_BACKEND"]);
+      assertMatch(
+        checkOf(byDefault, "keystore", "backend").message,
+        /^pass \(the first available of keyctl, pass, file; keyctl never chosen by default;/,
+      );
+      const unknown = await doctor(home, [], { AWS_VAULT_BACKEND: "kwallet" });
+      assertEquals(checkOf(unknown, "keystore", "backend").status, "fail");
+      assertEquals(unknown.code, 1);
+    }),
+);
 
 Deno.test("doctor keystore: file backend without a passphrase source reports instead of asking", () =>
   inHome(async (home) => {
@@ -126,67 +134,75 @@ Deno.test("doctor keystore: unreadable items, expired sessions; nothing changes"
     assertEquals(await snapshot(`${home}/.awsvault`), before);
   }));
 
-Deno.test("doctor keystore: a session lock held by another process; no lock taken", () =>
-  inHome(async (home) => {
-    const none = await doctor(home);
-    assertStringIncludes(checkOf(none, "keystore", "locks").message, "no lock directory");
-    assertEquals(await Deno.stat(`${home}/.awsvault/locks`).then(() => true, () => false), false);
+nativeTest(
+  "the lock holder's own pid (Wine reports wineserver's)",
+  "doctor keystore: a session lock held by another process; no lock taken",
+  () =>
+    inHome(async (home) => {
+      const none = await doctor(home);
+      assertStringIncludes(checkOf(none, "keystore", "locks").message, "no lock directory");
+      assertEquals(await Deno.stat(`${home}/.awsvault/locks`).then(() => true, () => false), false);
 
-    const lockModule = new URL("../sts/lock.ts", import.meta.url).href;
-    const holder = new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        `import { withLock } from "${lockModule}";
+      const lockModule = new URL("../sts/lock.ts", import.meta.url).href;
+      const holder = new Deno.Command(Deno.execPath(), {
+        args: [
+          "eval",
+          `import { withLock } from "${lockModule}";
          await withLock("sts.GetSessionToken,d29yaw,,", async () => {
            console.log("locked");
            await new Promise((r) => setTimeout(r, 60_000));
-         }, { dir: "${home}/.awsvault/locks" });`,
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
+         }, { dir: ${JSON.stringify(`${home}/.awsvault/locks`)} });`,
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      try {
+        const reader = holder.stdout.getReader();
+        const { value } = await reader.read();
+        assertEquals(new TextDecoder().decode(value).trim(), "locked");
+        const held = await doctor(home);
+        const lock = checkOf(held, "keystore", "locks");
+        assertEquals(lock.status, "warn");
+        assertStringIncludes(lock.message, `held by process ${holder.pid}`);
+        reader.releaseLock();
+      } finally {
+        holder.kill("SIGKILL");
+        await holder.status;
+        await holder.stdout.cancel().catch(() => {});
+      }
+      const released = await doctor(home);
+      const lock = checkOf(released, "keystore", "locks");
+      assertEquals(lock.status, "ok");
+      assertStringIncludes(lock.message, "1 lock file(s)");
+    }),
+);
+
+linuxTest(
+  "keyctl",
+  "doctor keystore: keyctl is searched, never created, and its volatility is said",
+  async () => {
+    const { createKeyctlSandbox } = await import("./keyctl_sandbox.ts");
+    const sandbox = await createKeyctlSandbox();
     try {
-      const reader = holder.stdout.getReader();
-      const { value } = await reader.read();
-      assertEquals(new TextDecoder().decode(value).trim(), "locked");
-      const held = await doctor(home);
-      const lock = checkOf(held, "keystore", "locks");
-      assertEquals(lock.status, "warn");
-      assertStringIncludes(lock.message, `held by process ${holder.pid}`);
-      reader.releaseLock();
+      await inHome(async (home) => {
+        const before = await doctor(home, [], sandbox.env, [], sandbox.wrap);
+        const probe = checkOf(before, "keystore", "keyctl");
+        assertEquals(probe.status, "warn");
+        assertStringIncludes(probe.message, "no keyring 'aws-vault' in the session keyring yet");
+        // The search created nothing.
+        assertEquals((await sandbox.keyctl(["rlist", String(sandbox.serial)])).trim(), "");
+
+        await storeMasterKeys(sandbox.open(), "work", dummyKeys());
+        const after = await doctor(home, [], sandbox.env, [], sandbox.wrap);
+        assertStringIncludes(checkOf(after, "keystore", "keyctl").message, "a reboot");
+        assertEquals(checkOf(after, "keystore", "readable").message, "all 1 item(s) can be read");
+        assertEquals(checkOf(after, "profile", "credentials", "work").status, "ok");
+      });
     } finally {
-      holder.kill("SIGKILL");
-      await holder.status;
-      await holder.stdout.cancel().catch(() => {});
+      await sandbox.cleanup();
     }
-    const released = await doctor(home);
-    const lock = checkOf(released, "keystore", "locks");
-    assertEquals(lock.status, "ok");
-    assertStringIncludes(lock.message, "1 lock file(s)");
-  }));
-
-Deno.test("doctor keystore: keyctl is searched, never created, and its volatility is said", async () => {
-  const { createKeyctlSandbox } = await import("./keyctl_sandbox.ts");
-  const sandbox = await createKeyctlSandbox();
-  try {
-    await inHome(async (home) => {
-      const before = await doctor(home, [], sandbox.env, [], sandbox.wrap);
-      const probe = checkOf(before, "keystore", "keyctl");
-      assertEquals(probe.status, "warn");
-      assertStringIncludes(probe.message, "no keyring 'aws-vault' in the session keyring yet");
-      // The search created nothing.
-      assertEquals((await sandbox.keyctl(["rlist", String(sandbox.serial)])).trim(), "");
-
-      await storeMasterKeys(sandbox.open(), "work", dummyKeys());
-      const after = await doctor(home, [], sandbox.env, [], sandbox.wrap);
-      assertStringIncludes(checkOf(after, "keystore", "keyctl").message, "a reboot");
-      assertEquals(checkOf(after, "keystore", "readable").message, "all 1 item(s) can be read");
-      assertEquals(checkOf(after, "profile", "credentials", "work").status, "ok");
-    });
-  } finally {
-    await sandbox.cleanup();
-  }
-});
+  },
+);
 
 Deno.test("doctor keystore: SSO tokens that expired and cannot be refreshed; the token is never printed", () =>
   inHome(async (home) => {

@@ -5,6 +5,7 @@
 import { assertEquals } from "./assert.ts";
 import { runCli } from "./run_cli.ts";
 import { fixtureHome } from "./fixture_home.ts";
+import { posixTest } from "./platform.ts";
 
 const cases: Array<[name: string, mode: number, command: string, message: string]> = [
   [
@@ -28,20 +29,24 @@ const cases: Array<[name: string, mode: number, command: string, message: string
 ];
 
 for (const [name, mode, command, message] of cases) {
-  Deno.test(`exec refuses ${name} as execve does`, async () => {
-    const f = await fixtureHome();
-    try {
-      const marker = `${f.home}/ran`;
-      await Deno.writeTextFile(`${f.home}/not-a-program`, `echo ran > '${marker}'\n`, { mode });
-      await Deno.chmod(`${f.home}/not-a-program`, mode);
-      const r = await runCli(["exec", "--no-session", "team/dev", "--", command], {
-        home: f.home,
-        env: { ...f.env, PATH: `${f.home}:${Deno.env.get("PATH")}` },
-      });
-      assertEquals([r.code, r.stdout, r.stderr], [1, "", `aws-vault: error: exec: ${message}\n`]);
-      assertEquals(await Deno.stat(marker).then(() => "ran", () => "not run"), "not run");
-    } finally {
-      await f.cleanup();
-    }
-  });
+  posixTest(
+    "execve semantics (#! lines, execute bits)",
+    `exec refuses ${name} as execve does`,
+    async () => {
+      const f = await fixtureHome();
+      try {
+        const marker = `${f.home}/ran`;
+        await Deno.writeTextFile(`${f.home}/not-a-program`, `echo ran > '${marker}'\n`, { mode });
+        await Deno.chmod(`${f.home}/not-a-program`, mode);
+        const r = await runCli(["exec", "--no-session", "team/dev", "--", command], {
+          home: f.home,
+          env: { ...f.env, PATH: `${f.home}:${Deno.env.get("PATH")}` },
+        });
+        assertEquals([r.code, r.stdout, r.stderr], [1, "", `aws-vault: error: exec: ${message}\n`]);
+        assertEquals(await Deno.stat(marker).then(() => "ran", () => "not run"), "not run");
+      } finally {
+        await f.cleanup();
+      }
+    },
+  );
 }

@@ -7,6 +7,7 @@
 import { assertEquals } from "./assert.ts";
 import { baseEnv, cliCommand } from "./run_cli.ts";
 import { fixtureHome } from "./fixture_home.ts";
+import { linuxTest } from "./platform.ts";
 
 /**
  * Appends the name of each SIGINT/SIGTERM/SIGHUP/SIGQUIT it receives to `<dir>/signals` as it
@@ -69,18 +70,22 @@ async function startExec(home: string, env: Record<string, string>) {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const) {
   const name = signal.slice(3);
   for (const target of ["pid", "process group"] as const) {
-    Deno.test(`exec: ${signal} sent to aws-vault's ${target} reaches the child once`, async () => {
-      const f = await fixtureHome();
-      try {
-        const child = await startExec(f.home, f.env);
-        Deno.kill(target === "pid" ? child.pid : -child.pid, signal);
-        const out = await child.output();
-        assertEquals(await received(f.home), [name]);
-        assertEquals(out.code, 7, new TextDecoder().decode(out.stderr));
-      } finally {
-        await f.cleanup();
-      }
-    });
+    linuxTest(
+      "POSIX signals and util-linux script(1)",
+      `exec: ${signal} sent to aws-vault's ${target} reaches the child once`,
+      async () => {
+        const f = await fixtureHome();
+        try {
+          const child = await startExec(f.home, f.env);
+          Deno.kill(target === "pid" ? child.pid : -child.pid, signal);
+          const out = await child.output();
+          assertEquals(await received(f.home), [name]);
+          assertEquals(out.code, 7, new TextDecoder().decode(out.stderr));
+        } finally {
+          await f.cleanup();
+        }
+      },
+    );
   }
 }
 
@@ -115,60 +120,72 @@ function onTerminal(commandLine: string, home: string, env: Record<string, strin
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-Deno.test("exec: Ctrl-C and Ctrl-\\ typed on the terminal reach the child once", async () => {
-  const f = await fixtureHome();
-  try {
-    const term = onTerminal(execLine(f.home), f.home, f.env);
-    await waitForFile(`${f.home}/ready`);
-    await term.type("\x03"); // Ctrl-C
-    await pause(300);
-    await term.type("\x1c"); // Ctrl-backslash
-    const out = await term.output();
-    assertEquals(await received(f.home), ["INT", "QUIT"]);
-    assertEquals(out.code, 7, new TextDecoder().decode(out.stdout));
-  } finally {
-    await f.cleanup();
-  }
-});
+linuxTest(
+  "POSIX signals and util-linux script(1)",
+  "exec: Ctrl-C and Ctrl-\\ typed on the terminal reach the child once",
+  async () => {
+    const f = await fixtureHome();
+    try {
+      const term = onTerminal(execLine(f.home), f.home, f.env);
+      await waitForFile(`${f.home}/ready`);
+      await term.type("\x03"); // Ctrl-C
+      await pause(300);
+      await term.type("\x1c"); // Ctrl-backslash
+      const out = await term.output();
+      assertEquals(await received(f.home), ["INT", "QUIT"]);
+      assertEquals(out.code, 7, new TextDecoder().decode(out.stdout));
+    } finally {
+      await f.cleanup();
+    }
+  },
+);
 
-Deno.test("exec: job control of an interactive shell still works (Ctrl-Z, jobs, fg, Ctrl-C)", async () => {
-  const f = await fixtureHome();
-  try {
-    const term = onTerminal("bash --norc --noprofile -i", f.home, f.env);
-    await term.type(execLine(f.home) + "\n");
-    await waitForFile(`${f.home}/ready`);
-    await term.type("\x1a"); // Ctrl-Z: the shell gets its terminal back and lists the job as stopped
-    await pause(300);
-    await term.type("jobs > jobs.txt; fg\n");
-    await pause(500);
-    await term.type("\x03"); // Ctrl-C, to the child that fg resumed in the foreground
-    await pause(1000);
-    await term.type("echo rc=$?; exit\n");
-    const out = await term.output();
-    const screen = new TextDecoder().decode(out.stdout);
-    assertEquals((await Deno.readTextFile(`${f.home}/jobs.txt`)).includes("Stopped"), true);
-    assertEquals(await received(f.home), ["INT"]);
-    assertEquals(screen.includes("rc=7"), true, screen);
-  } finally {
-    await f.cleanup();
-  }
-});
+linuxTest(
+  "POSIX signals and util-linux script(1)",
+  "exec: job control of an interactive shell still works (Ctrl-Z, jobs, fg, Ctrl-C)",
+  async () => {
+    const f = await fixtureHome();
+    try {
+      const term = onTerminal("bash --norc --noprofile -i", f.home, f.env);
+      await term.type(execLine(f.home) + "\n");
+      await waitForFile(`${f.home}/ready`);
+      await term.type("\x1a"); // Ctrl-Z: the shell gets its terminal back and lists the job as stopped
+      await pause(300);
+      await term.type("jobs > jobs.txt; fg\n");
+      await pause(500);
+      await term.type("\x03"); // Ctrl-C, to the child that fg resumed in the foreground
+      await pause(1000);
+      await term.type("echo rc=$?; exit\n");
+      const out = await term.output();
+      const screen = new TextDecoder().decode(out.stdout);
+      assertEquals((await Deno.readTextFile(`${f.home}/jobs.txt`)).includes("Stopped"), true);
+      assertEquals(await received(f.home), ["INT"]);
+      assertEquals(screen.includes("rc=7"), true, screen);
+    } finally {
+      await f.cleanup();
+    }
+  },
+);
 
-Deno.test("exec: the child in its own process group still reads the terminal", async () => {
-  const f = await fixtureHome();
-  try {
-    const [exe, ...pre] = cliCommand();
-    const script = `read line; echo "got=$line" > "${f.home}/line"`;
-    const line = [exe, ...pre, "exec", "--no-session", "team/dev", "--", "sh", "-c", script]
-      .map((s) => `'${s.replaceAll("'", "'\\''")}'`).join(" ");
-    const term = onTerminal(line, f.home, f.env);
-    // Typed at once: the child may read before it holds the terminal (SIGTTIN), and must not
-    // stay stopped.
-    await term.type("hello\n");
-    const out = await term.output();
-    assertEquals(await Deno.readTextFile(`${f.home}/line`), "got=hello\n");
-    assertEquals(out.code, 0);
-  } finally {
-    await f.cleanup();
-  }
-});
+linuxTest(
+  "POSIX signals and util-linux script(1)",
+  "exec: the child in its own process group still reads the terminal",
+  async () => {
+    const f = await fixtureHome();
+    try {
+      const [exe, ...pre] = cliCommand();
+      const script = `read line; echo "got=$line" > "${f.home}/line"`;
+      const line = [exe, ...pre, "exec", "--no-session", "team/dev", "--", "sh", "-c", script]
+        .map((s) => `'${s.replaceAll("'", "'\\''")}'`).join(" ");
+      const term = onTerminal(line, f.home, f.env);
+      // Typed at once: the child may read before it holds the terminal (SIGTTIN), and must not
+      // stay stopped.
+      await term.type("hello\n");
+      const out = await term.output();
+      assertEquals(await Deno.readTextFile(`${f.home}/line`), "got=hello\n");
+      assertEquals(out.code, 0);
+    } finally {
+      await f.cleanup();
+    }
+  },
+);

@@ -8,6 +8,7 @@ import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
 import { fakeAwsSetup, storeMasterKeys } from "./engine_fixtures.ts";
 import type { FakeUserHandle } from "./fake_aws/server.ts";
 import { applyKey, decodeKeys, type PickerState, render } from "../cmd/profile_picker.ts";
+import { linuxTest, posixTest } from "./platform.ts";
 
 const CONFIG = "[profile dev]\nregion = eu-west-1\n\n[profile prod]\nregion = us-east-1\n\n" +
   "[profile default-ish]\nregion = us-east-1\n";
@@ -33,19 +34,26 @@ async function setupStore() {
   return { s, dev, prod, shell };
 }
 
-Deno.test("exec: $AWS_PROFILE is the profile when none is given (a subshell); the first word still is", async () => {
-  const { s, dev, shell } = await setupStore();
-  await using _ = s;
-  const env = { ...s.env, AWS_PROFILE: "dev", SHELL: shell };
-  const r = await runCli(["exec", "--no-session"], { home: s.home, env });
-  assertEquals(r.code, 0, r.stderr);
-  assertEquals(r.stdout.trim(), `AWS_VAULT=dev AWS_PROFILE=unset KEY=${dev.accessKeyId}`);
+posixTest(
+  "sh scripts as children",
+  "exec: $AWS_PROFILE is the profile when none is given (a subshell); the first word still is",
+  async () => {
+    const { s, dev, shell } = await setupStore();
+    await using _ = s;
+    const env = { ...s.env, AWS_PROFILE: "dev", SHELL: shell };
+    const r = await runCli(["exec", "--no-session"], { home: s.home, env });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim(), `AWS_VAULT=dev AWS_PROFILE=unset KEY=${dev.accessKeyId}`);
 
-  // With words, the first is the profile as before: "prod" here, whatever AWS_PROFILE says.
-  const named = await runCli(["exec", "--no-session", "prod", "--", shell], { home: s.home, env });
-  assertEquals(named.code, 0, named.stderr);
-  assertStringIncludes(named.stdout, "AWS_VAULT=prod ");
-});
+    // With words, the first is the profile as before: "prod" here, whatever AWS_PROFILE says.
+    const named = await runCli(["exec", "--no-session", "prod", "--", shell], {
+      home: s.home,
+      env,
+    });
+    assertEquals(named.code, 0, named.stderr);
+    assertStringIncludes(named.stdout, "AWS_VAULT=prod ");
+  },
+);
 
 Deno.test("exec and export without a profile off a terminal: kingpin's missing-argument error", async () => {
   const { s } = await setupStore();
@@ -64,33 +72,37 @@ Deno.test("exec and export without a profile off a terminal: kingpin's missing-a
   assertStringIncludes(r.stderr, "required argument 'profile' not provided");
 });
 
-Deno.test("exec --profile-env: credentials are checked, then the child gets AWS_PROFILE and no keys", async () => {
-  const { s, shell } = await setupStore();
-  await using _ = s;
-  const viaFlag = await runCli(["exec", "--profile-env", "dev", "--", shell], {
-    home: s.home,
-    env: s.env,
-  });
-  assertEquals(viaFlag.code, 0, viaFlag.stderr);
-  assertEquals(viaFlag.stdout.trim(), "AWS_VAULT=dev AWS_PROFILE=dev KEY=unset");
-  assertEquals(s.fake.callCount("GetSessionToken"), 1);
+posixTest(
+  "sh scripts as children",
+  "exec --profile-env: credentials are checked, then the child gets AWS_PROFILE and no keys",
+  async () => {
+    const { s, shell } = await setupStore();
+    await using _ = s;
+    const viaFlag = await runCli(["exec", "--profile-env", "dev", "--", shell], {
+      home: s.home,
+      env: s.env,
+    });
+    assertEquals(viaFlag.code, 0, viaFlag.stderr);
+    assertEquals(viaFlag.stdout.trim(), "AWS_VAULT=dev AWS_PROFILE=dev KEY=unset");
+    assertEquals(s.fake.callCount("GetSessionToken"), 1);
 
-  const viaEnv = await runCli(["exec", "prod", "--", shell], {
-    home: s.home,
-    env: { ...s.env, AWS_VAULT_PROFILE_ENV: "true" },
-  });
-  assertEquals(viaEnv.stdout.trim(), "AWS_VAULT=prod AWS_PROFILE=prod KEY=unset");
+    const viaEnv = await runCli(["exec", "prod", "--", shell], {
+      home: s.home,
+      env: { ...s.env, AWS_VAULT_PROFILE_ENV: "true" },
+    });
+    assertEquals(viaEnv.stdout.trim(), "AWS_VAULT=prod AWS_PROFILE=prod KEY=unset");
 
-  // A profile whose credentials cannot be had fails before the child runs.
-  await Deno.writeTextFile(`${s.home}/.aws/config`, CONFIG + "\n[profile nokeys]\n");
-  const failed = await runCli(["exec", "--profile-env", "nokeys", "--", shell], {
-    home: s.home,
-    env: s.env,
-  });
-  assertEquals(failed.code, 1);
-  assertEquals(failed.stdout, "");
-  assertStringIncludes(failed.stderr, "nokeys");
-});
+    // A profile whose credentials cannot be had fails before the child runs.
+    await Deno.writeTextFile(`${s.home}/.aws/config`, CONFIG + "\n[profile nokeys]\n");
+    const failed = await runCli(["exec", "--profile-env", "nokeys", "--", shell], {
+      home: s.home,
+      env: s.env,
+    });
+    assertEquals(failed.code, 1);
+    assertEquals(failed.stdout, "");
+    assertStringIncludes(failed.stderr, "nokeys");
+  },
+);
 
 Deno.test("AWS_VAULT_DURATION is the --duration default of exec and export", async () => {
   const { s } = await setupStore();
@@ -182,34 +194,38 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
-Deno.test("picker in a real terminal: type to filter, move, Enter runs exec for that profile; Esc aborts", async () => {
-  const { s, prod, shell } = await setupStore();
-  await using _ = s;
-  // tmux runs the command through $SHELL, so the child's SHELL is set inside the command.
-  const env = { ...baseEnv(s.home), ...s.env, SHELL: "/bin/sh", TERM: "xterm" };
-  const cli = `SHELL=${shellQuote(shell)} ${cliCommand().map(shellQuote).join(" ")}`;
-  {
-    await using tmux = new Tmux(env);
-    await tmux.start(`${cli} exec --no-session; echo "exit=$?"; sleep 30`);
-    await tmux.waitFor("Choose AWS profile:");
-    const screen = await tmux.waitFor("> dev");
-    assert(screen.includes("  prod") && screen.includes("  default-ish"), screen);
-    await tmux.keys("pr");
-    await tmux.waitFor("? Choose AWS profile: pr");
-    await tmux.keys("Enter");
-    const done = await tmux.waitFor("exit=0");
-    assertStringIncludes(done, `AWS_VAULT=prod AWS_PROFILE=unset KEY=${prod.accessKeyId}`);
-    assertStringIncludes(done, "? Choose AWS profile: prod");
-  }
-  {
-    await using tmux = new Tmux(env);
-    await tmux.start(`${cli} export --no-session; echo "exit=$?"; sleep 30`);
-    await tmux.waitFor("> dev");
-    await tmux.keys("Down");
-    await tmux.waitFor("> prod");
-    await tmux.keys("Escape");
-    const done = await tmux.waitFor("exit=1");
-    assertStringIncludes(done, "the profile picker was cancelled");
-    assert(!done.includes("AWS_ACCESS_KEY_ID"), done);
-  }
-});
+linuxTest(
+  "tmux",
+  "picker in a real terminal: type to filter, move, Enter runs exec for that profile; Esc aborts",
+  async () => {
+    const { s, prod, shell } = await setupStore();
+    await using _ = s;
+    // tmux runs the command through $SHELL, so the child's SHELL is set inside the command.
+    const env = { ...baseEnv(s.home), ...s.env, SHELL: "/bin/sh", TERM: "xterm" };
+    const cli = `SHELL=${shellQuote(shell)} ${cliCommand().map(shellQuote).join(" ")}`;
+    {
+      await using tmux = new Tmux(env);
+      await tmux.start(`${cli} exec --no-session; echo "exit=$?"; sleep 30`);
+      await tmux.waitFor("Choose AWS profile:");
+      const screen = await tmux.waitFor("> dev");
+      assert(screen.includes("  prod") && screen.includes("  default-ish"), screen);
+      await tmux.keys("pr");
+      await tmux.waitFor("? Choose AWS profile: pr");
+      await tmux.keys("Enter");
+      const done = await tmux.waitFor("exit=0");
+      assertStringIncludes(done, `AWS_VAULT=prod AWS_PROFILE=unset KEY=${prod.accessKeyId}`);
+      assertStringIncludes(done, "? Choose AWS profile: prod");
+    }
+    {
+      await using tmux = new Tmux(env);
+      await tmux.start(`${cli} export --no-session; echo "exit=$?"; sleep 30`);
+      await tmux.waitFor("> dev");
+      await tmux.keys("Down");
+      await tmux.waitFor("> prod");
+      await tmux.keys("Escape");
+      const done = await tmux.waitFor("exit=1");
+      assertStringIncludes(done, "the profile picker was cancelled");
+      assert(!done.includes("AWS_ACCESS_KEY_ID"), done);
+    }
+  },
+);

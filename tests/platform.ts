@@ -32,6 +32,14 @@ export function linuxTest(needs: string, name: string, fn: () => Promise<void> |
   });
 }
 
+/**
+ * A command prefix that runs a program without a controlling terminal: util-linux `setsid -w` on
+ * Linux. macOS has no setsid(1), and there (CI runners) as under Wine there is no terminal to lose.
+ */
+export function withoutTerminal(): string[] {
+  return Deno.build.os === "linux" ? ["setsid", "-w"] : [];
+}
+
 /** Asserts a POSIX permission mode (`mode & 0o777`); Windows has none, so there it checks nothing. */
 export async function assertMode(path: string, mode: number, message?: string): Promise<void> {
   if (ON_WINDOWS) return;
@@ -41,6 +49,21 @@ export async function assertMode(path: string, mode: number, message?: string): 
       `${message ?? path}: mode ${actual.toString(8)}, expected ${mode.toString(8)}`,
     );
   }
+}
+
+/** Under Wine (the Windows lane): Wine passes its own variables to the programs it runs. */
+export const UNDER_WINE = ON_WINDOWS && Deno.env.get("WINELOADER") !== undefined;
+
+/**
+ * Registers a test that holds for a native runtime only (a time budget, say): ignored under Wine,
+ * whose emulation is slower, and runs everywhere else.
+ */
+export function nativeTest(needs: string, name: string, fn: () => Promise<void> | void): void {
+  Deno.test({
+    name: UNDER_WINE ? `${name} [skipped under Wine: needs ${needs}]` : name,
+    ignore: UNDER_WINE,
+    fn,
+  });
 }
 
 /** Registers a test of Windows behaviour; elsewhere it is listed as ignored, named so. */

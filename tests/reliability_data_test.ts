@@ -9,6 +9,7 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { type CliResult, runCli, tempHome } from "./run_cli.ts";
+import { posixTest } from "./platform.ts";
 
 const PASSPHRASE = "reliability-data-test";
 
@@ -78,33 +79,41 @@ Deno.test("add: parallel adds keep every profile section (config edited under a 
   });
 });
 
-Deno.test("add: a symlinked config is edited at its target; the link stays a link", async () => {
-  await withHome(async (h) => {
-    const target = `${h.home}/dotfiles/aws-config`;
-    await Deno.mkdir(`${h.home}/dotfiles`);
-    await Deno.writeTextFile(target, "[profile a]\n");
-    await Deno.chmod(target, 0o640);
-    await Deno.symlink(target, h.config);
-    const r = await cli(h, ["add", "--env", "b"]);
-    assertEquals(r.code, 0, r.stderr);
-    assert((await Deno.lstat(h.config)).isSymlink, "the symlink was replaced");
-    assertEquals(await Deno.readTextFile(target), "[profile a]\n\n[profile b]\n");
-    assertEquals((await Deno.stat(target)).mode! & 0o777, 0o640);
-  });
-});
+posixTest(
+  "POSIX symlinks",
+  "add: a symlinked config is edited at its target; the link stays a link",
+  async () => {
+    await withHome(async (h) => {
+      const target = `${h.home}/dotfiles/aws-config`;
+      await Deno.mkdir(`${h.home}/dotfiles`);
+      await Deno.writeTextFile(target, "[profile a]\n");
+      await Deno.chmod(target, 0o640);
+      await Deno.symlink(target, h.config);
+      const r = await cli(h, ["add", "--env", "b"]);
+      assertEquals(r.code, 0, r.stderr);
+      assert((await Deno.lstat(h.config)).isSymlink, "the symlink was replaced");
+      assertEquals(await Deno.readTextFile(target), "[profile a]\n\n[profile b]\n");
+      assertEquals((await Deno.stat(target)).mode! & 0o777, 0o640);
+    });
+  },
+);
 
-Deno.test("add: a read-only config is refused, not rewritten", async () => {
-  await withHome(async (h) => {
-    await Deno.writeTextFile(h.config, "[profile a]\n");
-    await Deno.chmod(h.config, 0o444);
-    const r = await cli(h, ["add", "--env", "b"]);
-    assertEquals(r.code, 1);
-    assertStringIncludes(r.stderr, `${h.config} is read-only (mode 0444); not changing it`);
-    assertEquals(await Deno.readTextFile(h.config), "[profile a]\n");
-    // The credentials are stored all the same; only the config edit was refused.
-    assertStringIncludes(r.stdout, 'Added credentials to profile "b" in vault');
-  });
-});
+posixTest(
+  "POSIX read-only modes",
+  "add: a read-only config is refused, not rewritten",
+  async () => {
+    await withHome(async (h) => {
+      await Deno.writeTextFile(h.config, "[profile a]\n");
+      await Deno.chmod(h.config, 0o444);
+      const r = await cli(h, ["add", "--env", "b"]);
+      assertEquals(r.code, 1);
+      assertStringIncludes(r.stderr, `${h.config} is read-only (mode 0444); not changing it`);
+      assertEquals(await Deno.readTextFile(h.config), "[profile a]\n");
+      // The credentials are stored all the same; only the config edit was refused.
+      assertStringIncludes(r.stdout, 'Added credentials to profile "b" in vault');
+    });
+  },
+);
 
 Deno.test({
   name: "add: another user's config keeps its owner, group and mode",
@@ -175,38 +184,45 @@ Deno.test("add: stale temp files of ours are removed, fresh ones and others' fil
   });
 });
 
-Deno.test("a FIFO as the config (also for doctor), a store item or a token file is refused at once", async () => {
-  await withHome(async (h) => {
-    const fifo = `${h.home}/fifo`;
-    assert(mknod(fifo, "p"), "mkfifo failed");
+posixTest(
+  "mkfifo",
+  "a FIFO as the config (also for doctor), a store item or a token file is refused at once",
+  async () => {
+    await withHome(async (h) => {
+      const fifo = `${h.home}/fifo`;
+      assert(mknod(fifo, "p"), "mkfifo failed");
 
-    const list = await cli(h, ["list"], { AWS_CONFIG_FILE: fifo });
-    assertEquals(list.code, 1);
-    assertStringIncludes(
-      list.stderr,
-      `Error loading config file ${fifo}: is a FIFO, not a regular file`,
-    );
+      const list = await cli(h, ["list"], { AWS_CONFIG_FILE: fifo });
+      assertEquals(list.code, 1);
+      assertStringIncludes(
+        list.stderr,
+        `Error loading config file ${fifo}: is a FIFO, not a regular file`,
+      );
 
-    await Deno.writeTextFile(
-      h.config,
-      "[profile wi]\nregion = us-east-1\nrole_arn = arn:aws:iam::111122223333:role/r\n" +
-        `web_identity_token_file = ${fifo}\n`,
-    );
-    const wi = await cli(h, ["export", "wi"]);
-    assertEquals(wi.code, 1);
-    assertStringIncludes(wi.stderr, `unable to read file at ${fifo}: ${fifo} is a FIFO`);
+      await Deno.writeTextFile(
+        h.config,
+        "[profile wi]\nregion = us-east-1\nrole_arn = arn:aws:iam::111122223333:role/r\n" +
+          `web_identity_token_file = ${fifo}\n`,
+      );
+      const wi = await cli(h, ["export", "wi"]);
+      assertEquals(wi.code, 1);
+      assertStringIncludes(wi.stderr, `unable to read file at ${fifo}: ${fifo} is a FIFO`);
 
-    const doctor = await cli(h, ["doctor"], { AWS_CONFIG_FILE: fifo });
-    assertEquals(doctor.code, 1);
-    assertStringIncludes(doctor.stdout, `${fifo} is a FIFO, not a regular file`);
+      const doctor = await cli(h, ["doctor"], { AWS_CONFIG_FILE: fifo });
+      assertEquals(doctor.code, 1);
+      assertStringIncludes(doctor.stdout, `${fifo} is a FIFO, not a regular file`);
 
-    await Deno.mkdir(h.keys, { recursive: true, mode: 0o700 });
-    assert(mknod(`${h.keys}/item`, "p"));
-    const item = await cli(h, ["export", "--no-session", "item"]);
-    assertEquals(item.code, 1);
-    assertStringIncludes(item.stderr, `keyring item ${h.keys}/item is a FIFO, not a regular file`);
-  });
-});
+      await Deno.mkdir(h.keys, { recursive: true, mode: 0o700 });
+      assert(mknod(`${h.keys}/item`, "p"));
+      const item = await cli(h, ["export", "--no-session", "item"]);
+      assertEquals(item.code, 1);
+      assertStringIncludes(
+        item.stderr,
+        `keyring item ${h.keys}/item is a FIFO, not a regular file`,
+      );
+    });
+  },
+);
 
 Deno.test({
   name: "a zero device as the config or a store item is refused, not read forever",
@@ -249,19 +265,23 @@ Deno.test("a config over 32 MiB and an item over 1 MiB are refused with their li
   });
 });
 
-Deno.test("an mfa_process that floods stdout is stopped with a clear error", async () => {
-  await withHome(async (h) => {
-    const added = await cli(h, ["add", "--env", "m"]);
-    assertEquals(added.code, 0, added.stderr);
-    await Deno.writeTextFile(
-      h.config,
-      "[profile m]\nregion = us-east-1\nmfa_serial = arn:aws:iam::111122223333:mfa/u\n" +
-        // Bounded (6.9 MB), so that the test ends even where the output is not limited.
-        "mfa_process = seq 1 1000000\n",
-    );
-    // Nothing listens there: no request may leave this machine whatever happens.
-    const r = await cli(h, ["export", "m"], { AWS_ENDPOINT_URL: "http://127.0.0.1:9" });
-    assertEquals(r.code, 1);
-    assertStringIncludes(r.stderr, "process provider: wrote more than 1 MiB to stdout");
-  });
-});
+posixTest(
+  "sh and seq",
+  "an mfa_process that floods stdout is stopped with a clear error",
+  async () => {
+    await withHome(async (h) => {
+      const added = await cli(h, ["add", "--env", "m"]);
+      assertEquals(added.code, 0, added.stderr);
+      await Deno.writeTextFile(
+        h.config,
+        "[profile m]\nregion = us-east-1\nmfa_serial = arn:aws:iam::111122223333:mfa/u\n" +
+          // Bounded (6.9 MB), so that the test ends even where the output is not limited.
+          "mfa_process = seq 1 1000000\n",
+      );
+      // Nothing listens there: no request may leave this machine whatever happens.
+      const r = await cli(h, ["export", "m"], { AWS_ENDPOINT_URL: "http://127.0.0.1:9" });
+      assertEquals(r.code, 1);
+      assertStringIncludes(r.stderr, "process provider: wrote more than 1 MiB to stdout");
+    });
+  },
+);
