@@ -20,6 +20,9 @@ import { pathFromFileUrl } from "../lib/file_url.ts";
 import { CACHE, DENO_EXE, exists, PREFIX, VERSION, wineEnv } from "./wine.ts";
 
 const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
+/** The suite takes 4-5 minutes on a quiet machine, and more than twice that on a loaded one. */
+const LANE_TIMEOUT_MINUTES = 30;
+
 const IMPORT_NAME = "MapViewOfFile3\0";
 const MISSING_NAME = "MapViewOfFileX\0";
 
@@ -108,7 +111,7 @@ async function main(): Promise<number> {
     `windows lane: deno.exe ${VERSION} under ${await wineVersion()}, ` +
       `prepared in ${seconds(started, prepared)} s`,
   );
-  const suite = await new Deno.Command("wine", {
+  const child = new Deno.Command("wine", {
     args: [DENO_EXE, "test", "-A", "--parallel", ...Deno.args],
     cwd: ROOT,
     env: wineEnv(),
@@ -116,7 +119,19 @@ async function main(): Promise<number> {
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
-  }).spawn().status;
+  }).spawn();
+  // deno test has no per-test timeout: a test that waits forever (a browser that never calls
+  // back, say) must fail the lane, not use up CI's time.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    console.error(`windows lane: the suite ran over ${LANE_TIMEOUT_MINUTES} minutes; stopped`);
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, LANE_TIMEOUT_MINUTES * 60_000);
+  const suite = await child.status;
+  clearTimeout(timer);
+  // The test processes it started are Windows processes of this prefix: end them all.
+  if (timedOut) await run("wineserver", ["-k"], { env: wineEnv(), clearEnv: true });
   const tested = performance.now();
   console.log(`windows lane: the suite ran under Wine in ${seconds(prepared, tested)} s`);
   // The console prompts need a terminal around Wine, which only Linux can give it.

@@ -8,6 +8,7 @@ import {
   ssoCliTokenExists,
   writeSsoCliToken,
 } from "./sso_cli_cache.ts";
+import { assertMode, linuxTest, posixTest } from "../tests/platform.ts";
 
 Deno.test("ssoCliCacheFile: sha1 of the sso-session name, else of the start URL", async () => {
   // hashlib.sha1(b"my-sso").hexdigest(), as botocore names the file.
@@ -27,7 +28,7 @@ Deno.test("ssoCliCacheFile: sha1 of the sso-session name, else of the start URL"
   assertEquals(ssoCliCacheDir(() => undefined), undefined);
 });
 
-Deno.test("ssoCliCacheFile matches botocore's name (python3 hashlib)", async () => {
+linuxTest("python3", "ssoCliCacheFile matches botocore's name (python3 hashlib)", async () => {
   const out = await new Deno.Command("python3", {
     args: [
       "-c",
@@ -103,8 +104,8 @@ Deno.test("writeSsoCliToken: 0600, Z times, other fields and the file's registra
       clientSecret: "s1",
       registrationExpiresAt: new Date(Date.UTC(2030, 3, 1)),
     });
-    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
-    assertEquals((await Deno.stat(`${dir}/sso/cache`)).mode! & 0o777, 0o700);
+    await assertMode(path, 0o600);
+    await assertMode(`${dir}/sso/cache`, 0o700);
     const first = JSON.parse(await Deno.readTextFile(path));
     assertEquals(first, {
       startUrl: "https://x/start",
@@ -144,20 +145,24 @@ async function sha1(text: string): Promise<string> {
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-Deno.test("readSsoCliToken: a FIFO or an oversized file in its place is ignored, not read", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const fifo = `${dir}/fifo.json`;
-    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
-    assertEquals(made.code, 0);
-    assertEquals(readSsoCliToken(fifo), undefined);
-    const big = `${dir}/big.json`;
-    await Deno.writeTextFile(
-      big,
-      JSON.stringify({ accessToken: "x".repeat(100_000), expiresAt: "2030-01-01T00:00:00Z" }),
-    );
-    assertEquals(readSsoCliToken(big), undefined);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+posixTest(
+  "mkfifo",
+  "readSsoCliToken: a FIFO or an oversized file in its place is ignored, not read",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const fifo = `${dir}/fifo.json`;
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assertEquals(made.code, 0);
+      assertEquals(readSsoCliToken(fifo), undefined);
+      const big = `${dir}/big.json`;
+      await Deno.writeTextFile(
+        big,
+        JSON.stringify({ accessToken: "x".repeat(100_000), expiresAt: "2030-01-01T00:00:00Z" }),
+      );
+      assertEquals(readSsoCliToken(big), undefined);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -8,6 +8,7 @@
  */
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { type ShellHome, withShellHome } from "./shell_home.ts";
+import { linuxTest } from "./platform.ts";
 
 async function runShell(
   h: ShellHome,
@@ -98,107 +99,123 @@ const COMMON: [string[], string][] = [
   [["aws-vault", "exec", "--no-s"], "--no-session"],
 ];
 
-Deno.test("bash: our script completes commands, flags and profiles", async () => {
-  await withShellHome(async (h) => {
-    for (const script of ["ours.bash"]) {
-      const out = await bashCompletes(h, h.script(script), [
-        ...COMMON.map(([line]) => line),
-        ["aws-vault", "--backend", "fi"],
-        ["aws-vault", "export", "--format", "j"],
-      ]);
-      assertEquals(out, [
-        "complete -o default -F _aws-vault_bash_autocomplete aws-vault",
-        ...COMMON.map(([, answers]) => answers),
-        "file",
-        "json",
-      ], script);
-    }
-    // Ours also completes after bash splits `--backend=` at the `=`, and leaves `--` alone
-    // without bash-completion's _command_offset.
-    const ours = await bashCompletes(h, h.script("ours.bash"), [
-      ["aws-vault", "--backend", ""],
-      ["aws-vault", "--backend", "="],
-      ["aws-vault", "export", "--format", "=", "e"],
-      ["aws-vault", "exec", "prod", "--", "l"],
-    ]);
-    assertEquals(ours.slice(2), [ours[1], "env export-env", ""]);
-    assertStringIncludes(ours[1], "file");
-  });
-});
-
-Deno.test("zsh: our script completes commands, flags and profiles", async () => {
-  await withShellHome(async (h) => {
-    for (const script of ["ours.zsh"]) {
-      const out = await zshCompletes(h, h.script(script), [
-        ...COMMON.map(([line]) => line),
-        ["aws-vault", "--backend=fi"],
+linuxTest(
+  "bash, zsh, fish and pwsh",
+  "bash: our script completes commands, flags and profiles",
+  async () => {
+    await withShellHome(async (h) => {
+      for (const script of ["ours.bash"]) {
+        const out = await bashCompletes(h, h.script(script), [
+          ...COMMON.map(([line]) => line),
+          ["aws-vault", "--backend", "fi"],
+          ["aws-vault", "export", "--format", "j"],
+        ]);
+        assertEquals(out, [
+          "complete -o default -F _aws-vault_bash_autocomplete aws-vault",
+          ...COMMON.map(([, answers]) => answers),
+          "file",
+          "json",
+        ], script);
+      }
+      // Ours also completes after bash splits `--backend=` at the `=`, and leaves `--` alone
+      // without bash-completion's _command_offset.
+      const ours = await bashCompletes(h, h.script("ours.bash"), [
+        ["aws-vault", "--backend", ""],
+        ["aws-vault", "--backend", "="],
+        ["aws-vault", "export", "--format", "=", "e"],
         ["aws-vault", "exec", "prod", "--", "l"],
-        ["aws-vault", "exec", "prod-admin", ""],
       ]);
-      assertEquals(out, [
-        "compdef: _aws-vault",
-        ...COMMON.map(([, answers]) => answers),
-        "--backend=file",
-        "<normal:l>",
-        "<files>",
-      ], script);
-    }
-  });
-});
+      assertEquals(ours.slice(2), [ours[1], "env export-env", ""]);
+      assertStringIncludes(ours[1], "file");
+    });
+  },
+);
 
-Deno.test("fish: our script completes commands and profiles", async () => {
-  await withShellHome(async (h) => {
-    for (const script of ["ours.fish"]) {
-      const out = await fishCompletes(h, h.script(script), [
-        "aws-vault ex",
-        "aws-vault exec pr",
-        "aws-vault exec ",
-        "aws-vault --backend fi",
-        "aws-vault exec prod -- ech",
+linuxTest(
+  "bash, zsh, fish and pwsh",
+  "zsh: our script completes commands, flags and profiles",
+  async () => {
+    await withShellHome(async (h) => {
+      for (const script of ["ours.zsh"]) {
+        const out = await zshCompletes(h, h.script(script), [
+          ...COMMON.map(([line]) => line),
+          ["aws-vault", "--backend=fi"],
+          ["aws-vault", "exec", "prod", "--", "l"],
+          ["aws-vault", "exec", "prod-admin", ""],
+        ]);
+        assertEquals(out, [
+          "compdef: _aws-vault",
+          ...COMMON.map(([, answers]) => answers),
+          "--backend=file",
+          "<normal:l>",
+          "<files>",
+        ], script);
+      }
+    });
+  },
+);
+
+linuxTest(
+  "bash, zsh, fish and pwsh",
+  "fish: our script completes commands and profiles",
+  async () => {
+    await withShellHome(async (h) => {
+      for (const script of ["ours.fish"]) {
+        const out = await fishCompletes(h, h.script(script), [
+          "aws-vault ex",
+          "aws-vault exec pr",
+          "aws-vault exec ",
+          "aws-vault --backend fi",
+          "aws-vault exec prod -- ech",
+        ]);
+        // fish sorts the candidates.
+        const sorted = PROFILES.split(" ").sort().join(" ");
+        assertEquals(out.slice(0, 4), ["exec export", "prod prod-admin", sorted, "file"], script);
+        // After `--`, fish completes the command line of its own: `echo` is a fish builtin.
+        assertStringIncludes(out[4], "echo", script);
+      }
+      // Ours also sends the word under the cursor, so flags complete too.
+      const ours = await fishCompletes(h, h.script("ours.fish"), [
+        "aws-vault exec --no-s",
+        "aws-vault --backend=f",
       ]);
-      // fish sorts the candidates.
-      const sorted = PROFILES.split(" ").sort().join(" ");
-      assertEquals(out.slice(0, 4), ["exec export", "prod prod-admin", sorted, "file"], script);
-      // After `--`, fish completes the command line of its own: `echo` is a fish builtin.
-      assertStringIncludes(out[4], "echo", script);
-    }
-    // Ours also sends the word under the cursor, so flags complete too.
-    const ours = await fishCompletes(h, h.script("ours.fish"), [
-      "aws-vault exec --no-s",
-      "aws-vault --backend=f",
-    ]);
-    assertEquals(ours, ["--no-session", "--backend=file"]);
-  });
-});
+      assertEquals(ours, ["--no-session", "--backend=file"]);
+    });
+  },
+);
 
-Deno.test("pwsh: the PowerShell script registers a native completer that asks --completion-bash", async () => {
-  await withShellHome(async (h) => {
-    const script = await Deno.readTextFile(h.script("ours.pwsh"));
-    assertStringIncludes(
-      script,
-      "Register-ArgumentCompleter -Native -CommandName 'aws-vault', 'aws-vault.exe' -ScriptBlock {",
-    );
-    assertStringIncludes(script, "param($wordToComplete, $commandAst, $cursorPosition)");
-    // The words before the cursor, then the word being completed (even when empty).
-    assertStringIncludes(script, "$words += $wordToComplete");
-    assertStringIncludes(script, "& 'aws-vault' --completion-bash @words 2>$null");
-    assertStringIncludes(script, "[System.Management.Automation.CompletionResult]::new(");
-    // Balanced braces and parentheses: the script block parses.
-    for (const [open, close] of [["{", "}"], ["(", ")"]]) {
-      assertEquals(script.split(open).length, script.split(close).length, open);
-    }
-    // Debian has no PowerShell package; where pwsh is installed, run the script in it too.
-    const which = await new Deno.Command("sh", { args: ["-c", "command -v pwsh"] }).output();
-    if (!which.success) return;
-    const line = "aws-vault exec pr";
-    const out = await runShell(h, [
-      "pwsh",
-      "-NoProfile",
-      "-Command",
-      `. '${h.script("ours.pwsh")}'; ` +
-      `(TabExpansion2 -inputScript '${line}' -cursorColumn ${line.length}).CompletionMatches | ` +
-      "ForEach-Object { $_.CompletionText }",
-    ]);
-    assertEquals(out.trim().split(/\r?\n/), ["prod", "prod-admin"]);
-  });
-});
+linuxTest(
+  "bash, zsh, fish and pwsh",
+  "pwsh: the PowerShell script registers a native completer that asks --completion-bash",
+  async () => {
+    await withShellHome(async (h) => {
+      const script = await Deno.readTextFile(h.script("ours.pwsh"));
+      assertStringIncludes(
+        script,
+        "Register-ArgumentCompleter -Native -CommandName 'aws-vault', 'aws-vault.exe' -ScriptBlock {",
+      );
+      assertStringIncludes(script, "param($wordToComplete, $commandAst, $cursorPosition)");
+      // The words before the cursor, then the word being completed (even when empty).
+      assertStringIncludes(script, "$words += $wordToComplete");
+      assertStringIncludes(script, "& 'aws-vault' --completion-bash @words 2>$null");
+      assertStringIncludes(script, "[System.Management.Automation.CompletionResult]::new(");
+      // Balanced braces and parentheses: the script block parses.
+      for (const [open, close] of [["{", "}"], ["(", ")"]]) {
+        assertEquals(script.split(open).length, script.split(close).length, open);
+      }
+      // Debian has no PowerShell package; where pwsh is installed, run the script in it too.
+      const which = await new Deno.Command("sh", { args: ["-c", "command -v pwsh"] }).output();
+      if (!which.success) return;
+      const line = "aws-vault exec pr";
+      const out = await runShell(h, [
+        "pwsh",
+        "-NoProfile",
+        "-Command",
+        `. '${h.script("ours.pwsh")}'; ` +
+        `(TabExpansion2 -inputScript '${line}' -cursorColumn ${line.length}).CompletionMatches | ` +
+        "ForEach-Object { $_.CompletionText }",
+      ]);
+      assertEquals(out.trim().split(/\r?\n/), ["prod", "prod-admin"]);
+    });
+  },
+);

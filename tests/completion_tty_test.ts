@@ -5,6 +5,7 @@
  */
 import { assertEquals } from "./assert.ts";
 import { type ShellHome, shellHome } from "./shell_home.ts";
+import { linuxTest } from "./platform.ts";
 
 const SHELLS: Record<string, { argv: string[]; load: (script: string) => string }> = {
   bash: { argv: ["bash", "--norc", "--noprofile"], load: (s) => `source '${s}'` },
@@ -71,16 +72,20 @@ async function tabCompletes(shell: string, script: string): Promise<[boolean, bo
   }
 }
 
-Deno.test("bash, zsh, fish: TAB completes a command and a profile with our scripts", async () => {
-  const cases = Object.keys(SHELLS).map((shell) => [shell, `ours.${shell}`]);
-  const results = await Promise.all(cases.map(([shell, script]) => tabCompletes(shell, script)));
-  const wanted = cases.map(([, script]) => `${script}: command, profile`);
-  assertEquals(
-    cases.map(([, script], i) =>
-      `${script}: ${results[i][0] ? "command" : "NO COMMAND"}, ${
-        results[i][1] ? "profile" : "NO PROFILE"
-      }`
-    ),
-    wanted,
-  );
-});
+linuxTest(
+  "tmux and the shells",
+  "bash, zsh, fish: TAB completes a command and a profile with our scripts",
+  async () => {
+    const cases = Object.keys(SHELLS).map((shell) => [shell, `ours.${shell}`]);
+    const results = await Promise.all(cases.map(([shell, script]) => tabCompletes(shell, script)));
+    const wanted = cases.map(([, script]) => `${script}: command, profile`);
+    assertEquals(
+      cases.map(([, script], i) =>
+        `${script}: ${results[i][0] ? "command" : "NO COMMAND"}, ${
+          results[i][1] ? "profile" : "NO PROFILE"
+        }`
+      ),
+      wanted,
+    );
+  },
+);

@@ -9,6 +9,7 @@ import { tempHome } from "./run_cli.ts";
 import { checkOf, doctor } from "./doctor_fixtures.ts";
 import type { DBusValue } from "../keystore/dbus.ts";
 import { KWALLET_INTERFACE, KWALLET_PATH, KWALLET_SERVICE } from "../keystore/kwallet.ts";
+import { linuxTest } from "./platform.ts";
 
 function kwalletCall(address: string, member: string, signature: string, body: DBusValue[]) {
   return callOnce(address, {
@@ -21,39 +22,43 @@ function kwalletCall(address: string, member: string, signature: string, body: D
   });
 }
 
-Deno.test("doctor kwallet: open, closed (left closed) and missing wallets", async () => {
-  const kw = await startKWallet("aws-vault");
-  const { home, cleanup } = await tempHome();
-  try {
-    const env = { AWS_VAULT_BACKEND: "kwallet", DBUS_SESSION_BUS_ADDRESS: kw.address };
-    const open = await doctor(home, [], env);
-    assertEquals(checkOf(open, "keystore", "kwallet").status, "ok");
-    assertStringIncludes(
-      checkOf(open, "keystore", "kwallet").message,
-      "wallet 'aws-vault' is open",
-    );
+linuxTest(
+  "kwalletd5 on D-Bus",
+  "doctor kwallet: open, closed (left closed) and missing wallets",
+  async () => {
+    const kw = await startKWallet("aws-vault");
+    const { home, cleanup } = await tempHome();
+    try {
+      const env = { AWS_VAULT_BACKEND: "kwallet", DBUS_SESSION_BUS_ADDRESS: kw.address };
+      const open = await doctor(home, [], env);
+      assertEquals(checkOf(open, "keystore", "kwallet").status, "ok");
+      assertStringIncludes(
+        checkOf(open, "keystore", "kwallet").message,
+        "wallet 'aws-vault' is open",
+      );
 
-    await kwalletCall(kw.address, "close", "sb", ["aws-vault", true]);
-    const closed = await doctor(home, [], env);
-    const probe = checkOf(closed, "keystore", "kwallet");
-    assertEquals(probe.status, "warn");
-    assertStringIncludes(probe.message, "is closed");
-    assertEquals((await kwalletCall(kw.address, "isOpen", "s", ["aws-vault"]))[0], false);
-  } finally {
-    await cleanup();
-    await kw.cleanup();
-  }
+      await kwalletCall(kw.address, "close", "sb", ["aws-vault", true]);
+      const closed = await doctor(home, [], env);
+      const probe = checkOf(closed, "keystore", "kwallet");
+      assertEquals(probe.status, "warn");
+      assertStringIncludes(probe.message, "is closed");
+      assertEquals((await kwalletCall(kw.address, "isOpen", "s", ["aws-vault"]))[0], false);
+    } finally {
+      await cleanup();
+      await kw.cleanup();
+    }
 
-  const other = await startKWallet("kdewallet");
-  const second = await tempHome();
-  try {
-    const run = await doctor(second.home, [], {
-      AWS_VAULT_BACKEND: "kwallet",
-      DBUS_SESSION_BUS_ADDRESS: other.address,
-    });
-    assertStringIncludes(checkOf(run, "keystore", "kwallet").message, "does not exist yet");
-  } finally {
-    await second.cleanup();
-    await other.cleanup();
-  }
-});
+    const other = await startKWallet("kdewallet");
+    const second = await tempHome();
+    try {
+      const run = await doctor(second.home, [], {
+        AWS_VAULT_BACKEND: "kwallet",
+        DBUS_SESSION_BUS_ADDRESS: other.address,
+      });
+      assertStringIncludes(checkOf(run, "keystore", "kwallet").message, "does not exist yet");
+    } finally {
+      await second.cleanup();
+      await other.cleanup();
+    }
+  },
+);

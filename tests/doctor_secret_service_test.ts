@@ -11,6 +11,7 @@ import { callOnce, startSecretService, startSessionBus } from "./keystore_env.ts
 import { runCli, tempHome } from "./run_cli.ts";
 import { checkOf, doctor, writeConfig } from "./doctor_fixtures.ts";
 import { type DBusValue, Variant } from "../keystore/dbus.ts";
+import { linuxTest } from "./platform.ts";
 
 const LOGIN = "/org/freedesktop/secrets/collection/login";
 
@@ -39,69 +40,79 @@ async function loginLocked(address: string): Promise<boolean> {
   return (v as Variant).value === true;
 }
 
-Deno.test("doctor secret-service: missing, unlocked and locked collections; never unlocks", async () => {
-  const ss = await startSecretService();
-  const { home, cleanup } = await tempHome();
-  try {
-    await writeConfig(home, "[default]\nregion = us-east-1\n[profile work]\n");
-    const env = { AWS_VAULT_BACKEND: "secret-service", DBUS_SESSION_BUS_ADDRESS: ss.address };
+linuxTest(
+  "gnome-keyring on D-Bus",
+  "doctor secret-service: missing, unlocked and locked collections; never unlocks",
+  async () => {
+    const ss = await startSecretService();
+    const { home, cleanup } = await tempHome();
+    try {
+      await writeConfig(home, "[default]\nregion = us-east-1\n[profile work]\n");
+      const env = { AWS_VAULT_BACKEND: "secret-service", DBUS_SESSION_BUS_ADDRESS: ss.address };
 
-    const missing = await doctor(home, [], env);
-    const probe = checkOf(missing, "keystore", "secret-service");
-    assertEquals(probe.status, "warn");
-    assertStringIncludes(probe.message, "collection 'awsvault' does not exist yet");
+      const missing = await doctor(home, [], env);
+      const probe = checkOf(missing, "keystore", "secret-service");
+      assertEquals(probe.status, "warn");
+      assertStringIncludes(probe.message, "collection 'awsvault' does not exist yet");
 
-    // Store keys in the login collection (unlocked: no prompt) with `add`, in its own process:
-    // libsecret's bus connection is process-wide, and test modules share a process.
-    const login = { ...env, AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME: "login" };
-    const add = await runCli(["add", "--env", "work"], {
-      home,
-      env: { ...login, AWS_ACCESS_KEY_ID: "AKIAEXAMPLE0000WORK", AWS_SECRET_ACCESS_KEY: "s" },
-    });
-    assertEquals(add.code, 0, add.stderr);
-    const unlocked = await doctor(home, [], login);
-    assertEquals(checkOf(unlocked, "keystore", "secret-service").status, "ok");
-    assertEquals(checkOf(unlocked, "keystore", "readable").message, "all 1 item(s) can be read");
-    assertEquals(checkOf(unlocked, "profile", "credentials", "work").status, "ok");
+      // Store keys in the login collection (unlocked: no prompt) with `add`, in its own process:
+      // libsecret's bus connection is process-wide, and test modules share a process.
+      const login = { ...env, AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME: "login" };
+      const add = await runCli(["add", "--env", "work"], {
+        home,
+        env: { ...login, AWS_ACCESS_KEY_ID: "AKIAEXAMPLE0000WORK", AWS_SECRET_ACCESS_KEY: "s" },
+      });
+      assertEquals(add.code, 0, add.stderr);
+      const unlocked = await doctor(home, [], login);
+      assertEquals(checkOf(unlocked, "keystore", "secret-service").status, "ok");
+      assertEquals(checkOf(unlocked, "keystore", "readable").message, "all 1 item(s) can be read");
+      assertEquals(checkOf(unlocked, "profile", "credentials", "work").status, "ok");
 
-    await secretsCall(ss.address, "Lock", "org.freedesktop.Secret.Service", "ao", [[LOGIN]]);
-    assertEquals(await loginLocked(ss.address), true);
-    const locked = await doctor(home, [], login);
-    const lockedProbe = checkOf(locked, "keystore", "secret-service");
-    assertEquals(lockedProbe.status, "warn");
-    assertStringIncludes(lockedProbe.message, "is locked: aws-vault would show an unlock prompt");
-    // Labels are readable while locked, so the profiles are still checked; secrets are not read.
-    assertEquals(checkOf(locked, "profile", "credentials", "work").status, "ok");
-    assertEquals(
-      locked.groups.find((g) => g.kind === "keystore")!.checks.some((c) => c.check === "readable"),
-      false,
-    );
-    assertEquals(await loginLocked(ss.address), true);
-  } finally {
-    await cleanup();
-    await ss.cleanup();
-  }
-});
+      await secretsCall(ss.address, "Lock", "org.freedesktop.Secret.Service", "ao", [[LOGIN]]);
+      assertEquals(await loginLocked(ss.address), true);
+      const locked = await doctor(home, [], login);
+      const lockedProbe = checkOf(locked, "keystore", "secret-service");
+      assertEquals(lockedProbe.status, "warn");
+      assertStringIncludes(lockedProbe.message, "is locked: aws-vault would show an unlock prompt");
+      // Labels are readable while locked, so the profiles are still checked; secrets are not read.
+      assertEquals(checkOf(locked, "profile", "credentials", "work").status, "ok");
+      assertEquals(
+        locked.groups.find((g) => g.kind === "keystore")!.checks.some((c) =>
+          c.check === "readable"
+        ),
+        false,
+      );
+      assertEquals(await loginLocked(ss.address), true);
+    } finally {
+      await cleanup();
+      await ss.cleanup();
+    }
+  },
+);
 
-Deno.test("doctor secret-service: a session bus without a Secret Service fails", async () => {
-  const bus = await startSessionBus();
-  const { home, cleanup } = await tempHome();
-  try {
-    const run = await doctor(home, [], {
-      AWS_VAULT_BACKEND: "secret-service",
-      DBUS_SESSION_BUS_ADDRESS: bus.address,
-    });
-    assertEquals(run.code, 1);
-    const probe = checkOf(run, "keystore", "secret-service");
-    assertEquals(probe.status, "fail");
-    assertStringIncludes(probe.message, "no Secret Service on the session bus");
-    // kwallet is offered on the same bus; not in use, so only information.
-    assertStringIncludes(
-      checkOf(run, "keystore", "kwallet").message,
-      "not in use; no org.kde.kwalletd5",
-    );
-  } finally {
-    await cleanup();
-    await bus.cleanup();
-  }
-});
+linuxTest(
+  "gnome-keyring on D-Bus",
+  "doctor secret-service: a session bus without a Secret Service fails",
+  async () => {
+    const bus = await startSessionBus();
+    const { home, cleanup } = await tempHome();
+    try {
+      const run = await doctor(home, [], {
+        AWS_VAULT_BACKEND: "secret-service",
+        DBUS_SESSION_BUS_ADDRESS: bus.address,
+      });
+      assertEquals(run.code, 1);
+      const probe = checkOf(run, "keystore", "secret-service");
+      assertEquals(probe.status, "fail");
+      assertStringIncludes(probe.message, "no Secret Service on the session bus");
+      // kwallet is offered on the same bus; not in use, so only information.
+      assertStringIncludes(
+        checkOf(run, "keystore", "kwallet").message,
+        "not in use; no org.kde.kwalletd5",
+      );
+    } finally {
+      await cleanup();
+      await bus.cleanup();
+    }
+  },
+);

@@ -8,6 +8,7 @@ import { type CliResult, runCli, tempHome } from "./run_cli.ts";
 import { openTestFileStore } from "./file_store.ts";
 import { errorMessage, presentableMessage, withoutDenoErrorText } from "../lib/errors.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
+import { posixTest } from "./platform.ts";
 
 const PASSPHRASE = "hostile-input-test";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -49,38 +50,42 @@ function runThroughShell(
   return runCli(args, { home, env, wrap: ["sh", "-c", script] });
 }
 
-Deno.test("a secret that is not valid UTF-8 is named in the error, never quoted", async () => {
-  await withHome(async (home, env) => {
-    const added = await runThroughShell(
-      home,
-      env,
-      `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY="$(printf 'TOPSECRET\\377')"`,
-      ["add", "--env", "p"],
-    );
-    assertEquals(added.code, 1);
-    assertStringIncludes(
-      added.stderr,
-      "environment variable AWS_SECRET_ACCESS_KEY is not valid UTF-8 (its value is not shown)",
-    );
-    assertNotIncludes(added.stderr, "TOPSECRET");
+posixTest(
+  "sh",
+  "a secret that is not valid UTF-8 is named in the error, never quoted",
+  async () => {
+    await withHome(async (home, env) => {
+      const added = await runThroughShell(
+        home,
+        env,
+        `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY="$(printf 'TOPSECRET\\377')"`,
+        ["add", "--env", "p"],
+      );
+      assertEquals(added.code, 1);
+      assertStringIncludes(
+        added.stderr,
+        "environment variable AWS_SECRET_ACCESS_KEY is not valid UTF-8 (its value is not shown)",
+      );
+      assertNotIncludes(added.stderr, "TOPSECRET");
 
-    await storeKeys(home, "p", "AKIAIOSFODNN7EXAMPLE");
-    const exported = await runThroughShell(
-      home,
-      env,
-      `AWS_VAULT_FILE_PASSPHRASE="$(printf 'TOPSECRET\\377')"`,
-      ["export", "--no-session", "p"],
-    );
-    assertEquals(exported.code, 1);
-    assertStringIncludes(
-      exported.stderr,
-      "environment variable AWS_VAULT_FILE_PASSPHRASE is not valid UTF-8 (its value is not shown)",
-    );
-    assertNotIncludes(exported.stderr, "TOPSECRET");
-  });
-});
+      await storeKeys(home, "p", "AKIAIOSFODNN7EXAMPLE");
+      const exported = await runThroughShell(
+        home,
+        env,
+        `AWS_VAULT_FILE_PASSPHRASE="$(printf 'TOPSECRET\\377')"`,
+        ["export", "--no-session", "p"],
+      );
+      assertEquals(exported.code, 1);
+      assertStringIncludes(
+        exported.stderr,
+        "environment variable AWS_VAULT_FILE_PASSPHRASE is not valid UTF-8 (its value is not shown)",
+      );
+      assertNotIncludes(exported.stderr, "TOPSECRET");
+    });
+  },
+);
 
-Deno.test("export with stdout closed fails instead of printing to nowhere", async () => {
+posixTest("sh", "export with stdout closed fails instead of printing to nowhere", async () => {
   await withHome(async (home, env) => {
     await storeKeys(home, "p", "AKIAIOSFODNN7EXAMPLE");
     const closed = await runThroughShell(home, env, "", ["export", "--no-session", "p"], ">&-");
@@ -135,15 +140,19 @@ Deno.test("stored credentials with a control character never reach a header or a
   });
 });
 
-Deno.test("a 100 KB profile name is shortened in the error", async () => {
-  await withHome(async (home, env) => {
-    const name = "p".repeat(100_000);
-    const r = await runCli(["export", name], { home, env });
-    assertEquals(r.code, 1);
-    assert(r.stderr.length < 1000, `${r.stderr.length} characters`);
-    assertStringIncludes(r.stderr, "(100000 characters) not found in");
-  });
-});
+posixTest(
+  "command lines over 32 KiB",
+  "a 100 KB profile name is shortened in the error",
+  async () => {
+    await withHome(async (home, env) => {
+      const name = "p".repeat(100_000);
+      const r = await runCli(["export", name], { home, env });
+      assertEquals(r.code, 1);
+      assert(r.stderr.length < 1000, `${r.stderr.length} characters`);
+      assertStringIncludes(r.stderr, "(100000 characters) not found in");
+    });
+  },
+);
 
 Deno.test("error text rewriting is linear in the message length", () => {
   const message = `profile ${"p".repeat(100_000)} not found`;

@@ -8,6 +8,7 @@ import { assert, assertEquals, assertNotIncludes } from "./assert.ts";
 import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { denoEval, serverHome } from "./server_fixtures.ts";
+import { posixTest } from "./platform.ts";
 
 /**
  * The child: writes the server's URL to `<dir>/url`, then each time `<dir>/go<N>` appears fetches
@@ -72,59 +73,63 @@ async function flood(port: number, count: number): Promise<Deno.TcpConn[]> {
 }
 
 for (const mode of ["--ecs-server", "--ec2-server"]) {
-  Deno.test(`exec ${mode}: the server outlives descriptor exhaustion, and the child with it`, async () => {
-    await using fake = await startFakeAws();
-    const user = fake.addUser("dev");
-    const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=eu-west-1\n");
-    try {
-      const modeArgs = mode === "--ec2-server" ? [mode, "--no-ec2-proxy"] : [mode];
-      const [exe, ...pre] = cliCommand();
-      const cli = new Deno.Command("sh", {
-        args: [
-          "-c",
-          'ulimit -n 64 && exec "$@"',
-          "sh",
-          exe,
-          ...pre,
-          "exec",
-          ...modeArgs,
-          "dev",
-          "--",
-          "python3",
-          "-c",
-          CHILD,
-          h.home,
-        ],
-        env: { ...baseEnv(h.home), ...h.env },
-        clearEnv: true,
-        cwd: h.home,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const port = Number(new URL(await waitForFile(`${h.home}/url`)).port);
-      const held = await flood(port, 300);
-      await Deno.writeTextFile(`${h.home}/go1`, "");
-      const during = await waitForFile(`${h.home}/result1`);
-      for (const c of held) {
-        try {
-          c.close();
-        } catch {
-          // The server closed it already.
+  posixTest(
+    "sh, ulimit and python3",
+    `exec ${mode}: the server outlives descriptor exhaustion, and the child with it`,
+    async () => {
+      await using fake = await startFakeAws();
+      const user = fake.addUser("dev");
+      const h = await serverHome(fake, user, "dev", "[profile dev]\nregion=eu-west-1\n");
+      try {
+        const modeArgs = mode === "--ec2-server" ? [mode, "--no-ec2-proxy"] : [mode];
+        const [exe, ...pre] = cliCommand();
+        const cli = new Deno.Command("sh", {
+          args: [
+            "-c",
+            'ulimit -n 64 && exec "$@"',
+            "sh",
+            exe,
+            ...pre,
+            "exec",
+            ...modeArgs,
+            "dev",
+            "--",
+            "python3",
+            "-c",
+            CHILD,
+            h.home,
+          ],
+          env: { ...baseEnv(h.home), ...h.env },
+          clearEnv: true,
+          cwd: h.home,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const port = Number(new URL(await waitForFile(`${h.home}/url`)).port);
+        const held = await flood(port, 300);
+        await Deno.writeTextFile(`${h.home}/go1`, "");
+        const during = await waitForFile(`${h.home}/result1`);
+        for (const c of held) {
+          try {
+            c.close();
+          } catch {
+            // The server closed it already.
+          }
         }
+        await Deno.writeTextFile(`${h.home}/go2`, "");
+        const after = await waitForFile(`${h.home}/result2`);
+        const out = await cli.output();
+        const stderr = new TextDecoder().decode(out.stderr);
+        assertEquals([during, after], ["200 True", "200 True"]);
+        assertEquals(out.code, 0, stderr);
+        assertNotIncludes(stderr, "Too many open files");
+        assert(held.length > 64, `only ${held.length} connections were opened`);
+      } finally {
+        await h.cleanup();
       }
-      await Deno.writeTextFile(`${h.home}/go2`, "");
-      const after = await waitForFile(`${h.home}/result2`);
-      const out = await cli.output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assertEquals([during, after], ["200 True", "200 True"]);
-      assertEquals(out.code, 0, stderr);
-      assertNotIncludes(stderr, "Too many open files");
-      assert(held.length > 64, `only ${held.length} connections were opened`);
-    } finally {
-      await h.cleanup();
-    }
-  });
+    },
+  );
 }
 
 Deno.test("exec --ecs-server: failed /role-arn/ lookups are remembered; malformed ARNs never reach STS", async () => {

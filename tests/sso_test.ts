@@ -303,13 +303,17 @@ Deno.test("sso: list shows the token on the profile's row; clear <profile> remov
   assertEquals(await s.keystore.keys(), []);
 });
 
-Deno.test("sso: clear without a profile removes every token", async () => {
-  await using s = await setup();
-  assertEquals((await runApproving(s, exportArgs("via-session"))).code, 0);
-  const clear = await runCli(["clear"], { home: s.home, env: s.env });
-  assertEquals([clear.code, clear.stdout], [0, "Cleared 2 sessions.\n"]);
-  assertEquals(await s.keystore.keys(), []);
-});
+linuxTest(
+  "no display, so that sso-session logins use the device flow",
+  "sso: clear without a profile removes every token",
+  async () => {
+    await using s = await setup();
+    assertEquals((await runApproving(s, exportArgs("via-session"))).code, 0);
+    const clear = await runCli(["clear"], { home: s.home, env: s.env });
+    assertEquals([clear.code, clear.stdout], [0, "Cleared 2 sessions.\n"]);
+    assertEquals(await s.keystore.keys(), []);
+  },
+);
 
 Deno.test("sso: two concurrent exports for one start URL make one device authorization", async () => {
   await using s = await setup();
