@@ -11,6 +11,7 @@ import { MAIN_TS, tempHome } from "./run_cli.ts";
 import { DENO_EXE, wineEnv, winePath } from "../scripts/wine.ts";
 import { openFileKeystore } from "../keystore/file.ts";
 import { fileStoreOptions } from "./fake_aws/home.ts";
+import { masterCredentialsItem } from "../keystore/credential_items.ts";
 
 const ACTIVE = Deno.env.get("AWS_VAULT_WINE_LANE") === "1" && Deno.build.os === "linux";
 
@@ -23,9 +24,9 @@ function shellQuote(args: string[]): string {
 }
 
 /**
- * Runs `command` on a pseudo-terminal; types each answer once its prompt has appeared (Wine draws
- * a trailing space as a cursor move, so prompts are matched without it). Returns the
- * exit code and everything the terminal showed.
+ * Runs `command` on a pseudo-terminal; types each answer (Enter is `\r`, Ctrl-C `\x03`) once its
+ * prompt has appeared (Wine draws a trailing space as a cursor move, so prompts are matched
+ * without it). Returns the command's exit code and everything the terminal showed.
  */
 async function onTerminal(
   command: string[],
@@ -33,7 +34,9 @@ async function onTerminal(
   answers: [prompt: string, answer: string][],
 ): Promise<{ code: number; transcript: string }> {
   const child = new Deno.Command("script", {
-    args: ["-qec", shellQuote(command), "/dev/null"],
+    // A Ctrl-C typed on the terminal also reaches the shell around the command, which must survive
+    // it to report the command's exit code.
+    args: ["-qec", `trap : INT; ${shellQuote(command)}; echo "exit=$?"`, "/dev/null"],
     env,
     clearEnv: true,
     stdin: "piped",
@@ -56,11 +59,12 @@ async function onTerminal(
         // Wine puts the terminal in raw mode only once the read has begun; typed earlier, the
         // line goes through the terminal's cooked mode and Enter arrives as a bare line feed.
         await new Promise((r) => setTimeout(r, 1500));
-        await writer.write(new TextEncoder().encode(`${answers[next][1]}\r`));
+        await writer.write(new TextEncoder().encode(answers[next][1]));
         next++;
       }
     }
-    const { code } = await child.status;
+    await child.status;
+    const code = Number(/exit=(\d+)/.exec(transcript)?.[1] ?? -1);
     return { code, transcript };
   } finally {
     clearTimeout(deadline);
@@ -68,28 +72,40 @@ async function onTerminal(
   }
 }
 
-Deno.test({
-  name: "windows console: add asks for the secret and the file passphrase without echo" +
-    (ACTIVE ? "" : " [run by scripts/windows_lane.ts]"),
-  ignore: !ACTIVE,
-  fn: async () => {
+/** A test that drives Wine from Linux: run by scripts/windows_lane.ts, ignored elsewhere. */
+function wineLaneTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name: ACTIVE ? name : `${name} [run by scripts/windows_lane.ts]`,
+    ignore: !ACTIVE,
+    fn,
+  });
+}
+
+/** The file backend in `home`, for the CLI under Wine (paths as Wine shows them). */
+function fileBackendEnv(home: string): Record<string, string> {
+  return {
+    ...wineEnv(),
+    TERM: "dumb",
+    AWS_CONFIG_FILE: winePath(`${home}/.aws/config`),
+    AWS_VAULT_BACKEND: "file",
+    AWS_VAULT_FILE_DIR: winePath(`${home}/keys`),
+  };
+}
+
+wineLaneTest(
+  "windows console: add asks for the secret and the file passphrase without echo",
+  async () => {
     const { home, cleanup } = await tempHome();
     try {
       await Deno.writeTextFile(`${home}/.aws/config`, "[profile p]\nregion = us-east-1\n");
-      const env = {
-        ...wineEnv(),
-        TERM: "dumb",
-        AWS_CONFIG_FILE: winePath(`${home}/.aws/config`),
-        AWS_VAULT_BACKEND: "file",
-        AWS_VAULT_FILE_DIR: winePath(`${home}/keys`),
-      };
+      const env = fileBackendEnv(home);
       const { code, transcript } = await onTerminal(
         ["wine", DENO_EXE, "run", "-A", "--quiet", winePath(MAIN_TS), "add", "p"],
         env,
         [
-          ["Enter Access Key ID:", KEY_ID],
-          ["Enter Secret Access Key:", SECRET],
-          ["Enter passphrase to unlock", PASSPHRASE],
+          ["Enter Access Key ID:", `${KEY_ID}\r`],
+          ["Enter Secret Access Key:", `${SECRET}\r`],
+          ["Enter passphrase to unlock", `${PASSPHRASE}\r`],
         ],
       );
       assertEquals(code, 0, transcript);
@@ -108,4 +124,55 @@ Deno.test({
       await cleanup();
     }
   },
-});
+);
+
+wineLaneTest(
+  "windows console: Ctrl-C during exec reaches the child, which decides; its exit code is ours",
+  async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      await Deno.writeTextFile(`${home}/.aws/config`, "[profile p]\nregion = us-east-1\n");
+      const store = await openFileKeystore(fileStoreOptions(`${home}/keys`), {
+        env: (n) => (n === "AWS_VAULT_FILE_PASSPHRASE" ? PASSPHRASE : undefined),
+      });
+      await store.set(
+        masterCredentialsItem("p", {
+          accessKeyId: KEY_ID,
+          secretAccessKey: SECRET,
+          sessionToken: "",
+        }),
+      );
+      // The child handles Ctrl-C itself; bounded, so that a lost Ctrl-C fails the test.
+      const child = `${home}/child.ts`;
+      await Deno.writeTextFile(
+        child,
+        'Deno.addSignalListener("SIGINT", () => { console.log("child: ctrl-c"); Deno.exit(7); });\n' +
+          'console.log("child ready");\nsetTimeout(() => Deno.exit(99), 30_000);\n',
+      );
+      const { code, transcript } = await onTerminal(
+        [
+          "wine",
+          DENO_EXE,
+          "run",
+          "-A",
+          "--quiet",
+          winePath(MAIN_TS),
+          "exec",
+          "-n",
+          "p",
+          "--",
+          winePath(DENO_EXE),
+          "run",
+          winePath(child),
+        ],
+        { ...fileBackendEnv(home), AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE },
+        [["child ready", "\x03"]],
+      );
+      // child.kill() would have terminated it (exit 1) before it could answer.
+      assertStringIncludes(transcript, "child: ctrl-c");
+      assertEquals(code, 7, transcript);
+    } finally {
+      await cleanup();
+    }
+  },
+);
