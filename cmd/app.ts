@@ -172,11 +172,11 @@ const HELP_SYNTAX: CommandSyntax = {
  * completion. scripts/bundle.ts puts them in the release bundle.
  */
 export const LAZY_MODULES = [
-  ...COMMANDS.map(commandModule),
-  "help",
-  "completion",
-  "completion_scripts",
-].map((n) => `cmd/${n}.ts`);
+  ...[...COMMANDS.map(commandModule), "help", "completion", "completion_scripts"]
+    .map((n) => `cmd/${n}.ts`),
+  // The Windows console's echo switch, loaded by lib/tty.ts only to ask for a secret there.
+  "ffi/kernel32.ts",
+];
 
 /** The file name (without .ts) of a command's module in cmd/. */
 export function commandModule(entry: CommandEntry): string {

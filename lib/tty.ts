@@ -5,6 +5,7 @@
  * mode) and restored even on Ctrl-C.
  */
 import { UserError } from "./errors.ts";
+import { importAtRunTime } from "./lazy_import.ts";
 
 const WINDOWS = Deno.build.os === "windows";
 const TTY_PATH = WINDOWS ? "CONIN$" : "/dev/tty";
@@ -121,7 +122,7 @@ async function disableEcho(): Promise<() => void> {
  * Go's x/term ReadPassword does; the mode belongs to the buffer, so our read handle sees it.
  */
 async function disableConsoleEcho(): Promise<() => void> {
-  const k32 = await import("../ffi/kernel32.ts");
+  const k32 = await importAtRunTime<typeof import("../ffi/kernel32.ts")>("ffi/kernel32.ts");
   const api = k32.openKernel32();
   const handle = k32.openConsoleInput(api);
   const fail = (call: string): never => {
