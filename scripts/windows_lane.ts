@@ -97,9 +97,13 @@ async function prepareDenoExe(): Promise<void> {
 }
 
 async function prepareWinePrefix(): Promise<void> {
-  if (exists(`${PREFIX}/system.reg`)) return;
-  await Deno.mkdir(PREFIX, { recursive: true });
-  await run("wineboot", ["-i"], { env: wineEnv(), clearEnv: true });
+  if (!exists(`${PREFIX}/system.reg`)) {
+    await Deno.mkdir(PREFIX, { recursive: true });
+    await run("wineboot", ["-i"], { env: wineEnv(), clearEnv: true });
+  }
+  // Go programs (esbuild, which `deno bundle` runs) load ProcessPrng from the system directory.
+  const system = `${PREFIX}/drive_c/windows/system32/bcryptprimitives.dll`;
+  if (!exists(system)) await Deno.copyFile(`${CACHE}/bin/bcryptprimitives.dll`, system);
 }
 
 async function main(): Promise<number> {

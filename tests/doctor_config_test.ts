@@ -7,7 +7,7 @@ import { assertEquals, assertMatch, assertNotIncludes, assertStringIncludes } fr
 import { tempHome } from "./run_cli.ts";
 import { checkOf, checksOf, doctor, doctorRaw, writeConfig } from "./doctor_fixtures.ts";
 import { dummyKeys, homeKeystore, storeMasterKeys } from "./engine_fixtures.ts";
-import { nativeTest, posixTest } from "./platform.ts";
+import { linuxTest, nativeTest, posixTest } from "./platform.ts";
 
 async function inHome(fn: (home: string) => Promise<void>): Promise<void> {
   const { home, cleanup } = await tempHome();
@@ -353,27 +353,31 @@ nativeTest(
     }),
 );
 
-Deno.test("doctor: where MFA codes would come from, without asking", () =>
-  inHome(async (home) => {
-    await writeConfig(
-      home,
-      `[default]\nregion = us-east-1\n[profile m]\nmfa_serial = ${MFA}\n` +
-        `[profile r]\nsource_profile = m\nrole_arn = arn:aws:iam::1:role/r\n` +
-        `[profile p]\nmfa_serial = ${MFA}\nmfa_process = /bin/echo 123456\n[profile none]\n`,
-    );
-    const bin = `${home}/bin`;
-    await Deno.mkdir(bin);
-    await Deno.writeTextFile(`${bin}/zenity`, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
-    const run = await doctor(home);
-    assertStringIncludes(checkOf(run, "profile", "mfa", "m").message, "with 'terminal' under");
-    assertStringIncludes(checkOf(run, "profile", "mfa", "r").message, "on the terminal");
-    assertEquals(checkOf(run, "profile", "mfa", "p").message, "codes come from mfa_process");
-    assertEquals(checksOf(run, "profile", "mfa", "none"), []);
-    const gui = await doctor(home, [], { PATH: `${bin}:${Deno.env.get("PATH")}` });
-    assertStringIncludes(checkOf(gui, "profile", "mfa", "m").message, "with 'zenity' under");
-    const flag = await doctor(home, ["--prompt=terminal"]);
-    assertStringIncludes(
-      checkOf(flag, "profile", "mfa", "m").message,
-      "'terminal' prompt (--prompt)",
-    );
-  }));
+linuxTest(
+  "Linux's prompt drivers",
+  "doctor: where MFA codes would come from, without asking",
+  () =>
+    inHome(async (home) => {
+      await writeConfig(
+        home,
+        `[default]\nregion = us-east-1\n[profile m]\nmfa_serial = ${MFA}\n` +
+          `[profile r]\nsource_profile = m\nrole_arn = arn:aws:iam::1:role/r\n` +
+          `[profile p]\nmfa_serial = ${MFA}\nmfa_process = /bin/echo 123456\n[profile none]\n`,
+      );
+      const bin = `${home}/bin`;
+      await Deno.mkdir(bin);
+      await Deno.writeTextFile(`${bin}/zenity`, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+      const run = await doctor(home);
+      assertStringIncludes(checkOf(run, "profile", "mfa", "m").message, "with 'terminal' under");
+      assertStringIncludes(checkOf(run, "profile", "mfa", "r").message, "on the terminal");
+      assertEquals(checkOf(run, "profile", "mfa", "p").message, "codes come from mfa_process");
+      assertEquals(checksOf(run, "profile", "mfa", "none"), []);
+      const gui = await doctor(home, [], { PATH: `${bin}:${Deno.env.get("PATH")}` });
+      assertStringIncludes(checkOf(gui, "profile", "mfa", "m").message, "with 'zenity' under");
+      const flag = await doctor(home, ["--prompt=terminal"]);
+      assertStringIncludes(
+        checkOf(flag, "profile", "mfa", "m").message,
+        "'terminal' prompt (--prompt)",
+      );
+    }),
+);
