@@ -31,9 +31,8 @@ export const GENERIC_WRITE = 0x40000000;
 export const FILE_SHARE_READ = 0x1;
 export const FILE_SHARE_WRITE = 0x2;
 export const OPEN_EXISTING = 3;
-/** Console input mode bit: characters typed are echoed (only with ENABLE_LINE_INPUT). */
+/** Console input mode bit: characters typed are echoed (in line input mode). */
 export const ENABLE_ECHO_INPUT = 0x4;
-export const ENABLE_LINE_INPUT = 0x2;
 /** (HANDLE)-1, what CreateFileW returns on failure. */
 export const INVALID_HANDLE_VALUE = 0xffff_ffff_ffff_ffffn;
 
