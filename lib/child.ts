@@ -10,11 +10,8 @@
 import { UserError } from "./errors.ts";
 import { debug } from "./log.ts";
 import { withoutSecretVariables } from "./secret_env.ts";
-import {
-  findWindowsExecutable,
-  WINDOWS_CONSOLE_SIGNALS,
-  windowsEnvLookup,
-} from "./child_windows.ts";
+import { WINDOWS_CONSOLE_SIGNALS, windowsEnvLookup } from "./child_windows.ts";
+import { findWindowsExecutable } from "./which.ts";
 
 export interface ChildOptions {
   /** The command as typed; looked up on the PATH of `env` when it has no slash. */
