@@ -47,17 +47,8 @@ export function sessionBusAddress(env: Env = processEnv): string | undefined {
  */
 export async function sessionBusReachable(env: Env = processEnv): Promise<boolean> {
   const address = sessionBusAddress(env);
-  if (address === undefined) return false;
-  // Asked once per address and run: the secret-service and kwallet probes both ask.
-  let reachable = probedAddresses.get(address);
-  if (reachable === undefined) {
-    reachable = connectsToAny(address);
-    probedAddresses.set(address, reachable);
-  }
-  return await reachable;
+  return address !== undefined && await connectsToAny(address);
 }
-
-const probedAddresses = new Map<string, Promise<boolean>>();
 
 async function connectsToAny(address: string): Promise<boolean> {
   for (const entry of address.split(";")) {

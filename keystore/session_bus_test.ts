@@ -90,35 +90,3 @@ linuxTest(
     }
   },
 );
-
-linuxTest(
-  "a D-Bus session bus",
-  "the secret-service and kwallet probes connect to the bus once between them",
-  async () => {
-    const dir = await Deno.makeTempDir({ prefix: "aws-vault-bus-once-" });
-    const path = `${dir}/bus`;
-    const listener = Deno.listen({ transport: "unix", path });
-    try {
-      const bus = (n: string) => n === "DBUS_SESSION_BUS_ADDRESS" ? `unix:path=${path}` : undefined;
-      assertEquals(await secretServiceAvailable(bus), true);
-      assertEquals(await kwalletAvailable(bus), true);
-      // A last connection of our own that says so: connections are accepted in order, so the
-      // probes' connections are the ones accepted before it.
-      const sentinel = await Deno.connect({ transport: "unix", path });
-      await sentinel.write(new Uint8Array([1]));
-      let probes = 0;
-      while (true) {
-        const conn = await listener.accept();
-        const n = await conn.read(new Uint8Array(1));
-        conn.close();
-        if (n === 1) break;
-        probes++;
-      }
-      sentinel.close();
-      assertEquals(probes, 1);
-    } finally {
-      listener.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-);
