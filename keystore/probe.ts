@@ -15,6 +15,7 @@ import { DEFAULT_KEYCTL_SCOPE, KEYCTL_KEYRING_NAME, KEYCTL_SCOPES } from "./keyc
 import { ENOKEY, LIBKEYUTILS_SONAME, loadKeyutils } from "../ffi/libkeyutils.ts";
 import { cString } from "../ffi/c_string.ts";
 import type { KeystoreOptions } from "./keystore.ts";
+import { terminalAvailable } from "../lib/tty.ts";
 
 type Env = (name: string) => string | undefined;
 
@@ -32,7 +33,7 @@ export async function probeBackend(
     case "pass":
       return await probePass(options, env);
     case "file":
-      return probeFile(options, env);
+      return await probeFile(options, env);
     case "keychain":
       return probeKeychain(options, env);
     case "keyctl":
@@ -43,7 +44,7 @@ export async function probeBackend(
   return result("fail", `unknown backend '${name}'`);
 }
 
-function probeFile(options: KeystoreOptions, env: Env): ProbeResult {
+async function probeFile(options: KeystoreOptions, env: Env): Promise<ProbeResult> {
   let dir: string;
   try {
     // The directory the file backend opens, expanded as it expands it.
@@ -69,7 +70,8 @@ function probeFile(options: KeystoreOptions, env: Env): ProbeResult {
       readable: exists,
     });
   }
-  const terminal = hasTerminal();
+  // The file backend asks for the passphrase where lib/tty.ts finds a terminal.
+  const terminal = await terminalAvailable();
   return result(
     terminal ? "warn" : "fail",
     terminal
@@ -78,16 +80,6 @@ function probeFile(options: KeystoreOptions, env: Env): ProbeResult {
     `export ${PASSPHRASE_ENV} for scripts and credential_process`,
     listing,
   );
-}
-
-function hasTerminal(): boolean {
-  if (Deno.build.os === "windows") return Deno.stdin.isTerminal();
-  try {
-    Deno.openSync("/dev/tty", { read: true }).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function probeKeychain(options: KeystoreOptions, env: Env): ProbeResult {
