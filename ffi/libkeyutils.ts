@@ -45,7 +45,6 @@ export const KEY_SPEC_USER_SESSION_KEYRING = -5;
 
 /** errno values (asm-generic, the same on every Linux architecture Deno runs on). */
 export const EPERM = 1;
-export const ENOENT = 2;
 export const EACCES = 13;
 export const EINVAL = 22;
 export const EDQUOT = 122;
