@@ -1,7 +1,8 @@
 /**
  * `doctor`'s check of the helper programs a profile runs (credential_process, mfa_process,
- * web_identity_token_process): each command line runs through `/bin/sh -c`
- * (lib/shell_process.ts), so its program is the first shell word, looked up as the shell would.
+ * web_identity_token_process): each command line runs through `/bin/sh -c` (`cmd.exe /C` on
+ * Windows; lib/shell_process.ts), so its program is the first word as that shell reads it, looked
+ * up as the shell would.
  */
 import { findExecutable } from "../../lib/which.ts";
 import type { ProfileConfig } from "../config/profile_config.ts";
@@ -19,7 +20,9 @@ export function programChecks(env: Env, p: ProfileConfig): Check[] {
   ];
   for (const [key, commandLine] of settings) {
     if (commandLine === "") continue;
-    const program = firstWord(commandLine);
+    const program = Deno.build.os === "windows"
+      ? firstCmdWord(commandLine)
+      : firstWord(commandLine);
     if (program === undefined) {
       checks.push(ok(key, "not checked (the command line uses shell expansion)"));
     } else if (findExecutable(program, env) !== undefined) {
@@ -27,7 +30,7 @@ export function programChecks(env: Env, p: ProfileConfig): Check[] {
     } else {
       checks.push(fail(
         key,
-        `'${program}' is not an executable file${program.includes("/") ? "" : " on PATH"}`,
+        `'${program}' is not an executable file${/[\\/]/.test(program) ? "" : " on PATH"}`,
         `install it or fix the path in ${key} of [profile ${p.name}]`,
       ));
     }
@@ -80,5 +83,19 @@ export function firstWord(commandLine: string): string | undefined {
   if (words.length === 0 && inWord && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) words.push(word);
   const program = words[0];
   if (program === undefined || program === "" || program.startsWith("~")) return undefined;
+  return program;
+}
+
+/**
+ * The program of a `cmd.exe /C` command line: a double-quoted first word (cmd.exe has no escape
+ * inside quotes, and a backslash is a path separator, not an escape), else the text up to the
+ * first blank; undefined when it depends on `%VAR%` expansion.
+ */
+export function firstCmdWord(commandLine: string): string | undefined {
+  const line = commandLine.trimStart();
+  const program = line.startsWith('"')
+    ? line.slice(1, line.indexOf('"', 1) === -1 ? undefined : line.indexOf('"', 1))
+    : line.split(/[\s&|<>]/, 1)[0];
+  if (program === "" || program.includes("%")) return undefined;
   return program;
 }
