@@ -10,8 +10,9 @@
  * listens on, as after a daemon was killed); a live dbus-daemon (tests/keystore_env.ts).
  */
 import { startSessionBus } from "../tests/keystore_env.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 
 const PROBE = `
 import { kwalletAvailable, secretServiceAvailable } from "${ROOT}keystore/session_bus.ts";

@@ -22,8 +22,9 @@ import { resolveProfile } from "../sts/config/profile_resolve.ts";
 import { emptyBaseConfig } from "../sts/config/profile_config.ts";
 import { tableRows } from "../cmd/list.ts";
 import { parseSessionKey, type SessionKey } from "../keystore/key_names.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 const MAIN = `${ROOT}main.ts`;
 const PASSPHRASE = "bench";
 const START_URL = "https://example.awsapps.com/start";

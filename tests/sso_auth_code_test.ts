@@ -12,6 +12,7 @@ import { type FakeAwsSetup, fakeAwsSetup } from "./engine_fixtures.ts";
 import { oidcKey } from "../keystore/key_names.ts";
 import { decodeOidcToken, oidcTokenItem } from "../keystore/oidc_token_item.ts";
 import { linuxTest } from "./platform.ts";
+import { pathFromFileUrl } from "../lib/file_url.ts";
 
 const START_URL = "https://corp.awsapps.com/start";
 const BROWSER_PROMPT =
@@ -368,7 +369,7 @@ linuxTest(
     assertEquals(file.refreshToken, token.refreshToken);
     s.fake.clearCalls();
 
-    const sdkDir = new URL("./js_sdk/", import.meta.url).pathname;
+    const sdkDir = pathFromFileUrl(new URL("./js_sdk/", import.meta.url));
     const out = await new Deno.Command("node", {
       args: [`${sdkDir}from_sso.mjs`, "corp-ro"],
       cwd: sdkDir,
@@ -450,7 +451,7 @@ linuxTest(
     // The child resolves AWS_PROFILE itself: the JavaScript SDK's fromSSO with no profile named.
     // (The AWS CLI cannot be the child here: its SSO provider ignores endpoint overrides, so it
     // cannot reach the fake portal.)
-    const sdkDir = new URL("./js_sdk/", import.meta.url).pathname;
+    const sdkDir = pathFromFileUrl(new URL("./js_sdk/", import.meta.url));
     const r = await s.run(
       ["exec", "--profile-env", "corp-ro", "--", "node", `${sdkDir}from_sso.mjs`],
       {
