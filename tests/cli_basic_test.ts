@@ -10,7 +10,14 @@ import {
   assertNotIncludes,
   assertStringIncludes,
 } from "./assert.ts";
-import { baseEnv, cliCommand, type CliResult, runCli, tempHome } from "./run_cli.ts";
+import {
+  baseEnv,
+  cliCommand,
+  type CliResult,
+  type FileStoreHome,
+  runCli,
+  withFileStoreHome,
+} from "./run_cli.ts";
 import { VERSION } from "../cmd/app.ts";
 import { openFileKeystore } from "../keystore/file.ts";
 import type { Keystore } from "../keystore/keystore.ts";
@@ -24,26 +31,10 @@ import { linuxTest } from "./platform.ts";
 
 const PASSPHRASE = "cli-basic-test-passphrase";
 
-interface Home {
-  home: string;
-  keys: string;
-  config: string;
-  env: Record<string, string>;
-}
+type Home = FileStoreHome;
 
-async function withHome(fn: (h: Home) => Promise<void>): Promise<void> {
-  const { home, cleanup } = await tempHome();
-  try {
-    const keys = `${home}/keys`;
-    await fn({
-      home,
-      keys,
-      config: `${home}/.aws/config`,
-      env: { AWS_VAULT_FILE_DIR: keys, AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE },
-    });
-  } finally {
-    await cleanup();
-  }
+function withHome(fn: (h: Home) => Promise<void>): Promise<void> {
+  return withFileStoreHome(PASSPHRASE, fn);
 }
 
 function cli(h: Home, args: string[], env: Record<string, string> = {}): Promise<CliResult> {

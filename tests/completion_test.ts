@@ -4,7 +4,7 @@
  * reads the config only when a profile is being completed.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, type CliResult, runCli, tempHome } from "./run_cli.ts";
+import { baseEnv, cliCommand, type CliResult, runCli, withTempHome } from "./run_cli.ts";
 import { COMMANDS, GLOBAL_FLAGS } from "../cmd/app.ts";
 import type { FlagSpec } from "../cmd/parser.ts";
 import { flags as execFlags } from "../cmd/exec.ts";
@@ -47,13 +47,10 @@ async function withHome(
   config: string | undefined,
   fn: (home: string) => Promise<void>,
 ): Promise<void> {
-  const { home, cleanup } = await tempHome();
-  try {
+  await withTempHome(async (home) => {
     if (config !== undefined) await Deno.writeTextFile(`${home}/.aws/config`, config);
     await fn(home);
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 async function complete(

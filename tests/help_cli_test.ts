@@ -5,17 +5,10 @@
  * kingpin's own output in cmd/help_test.ts.
  */
 import { assertEquals, assertStringIncludes } from "./assert.ts";
-import { runCli, tempHome } from "./run_cli.ts";
+import { runCli, withTempHome } from "./run_cli.ts";
 import { VERSION } from "../cmd/app.ts";
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const { home, cleanup } = await tempHome();
-  try {
-    await fn(home);
-  } finally {
-    await cleanup();
-  }
-}
+const withHome = withTempHome;
 
 Deno.test("help: usage on stderr in kingpin's layout, whichever way it is asked for", async () => {
   await withHome(async (home) => {

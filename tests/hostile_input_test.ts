@@ -4,7 +4,7 @@
  * reach an HTTP header, and a 100 KB profile name is not echoed whole.
  */
 import { assert, assertEquals, assertNotIncludes, assertStringIncludes } from "./assert.ts";
-import { type CliResult, runCli, tempHome } from "./run_cli.ts";
+import { type CliResult, runCli, withFileStoreHome } from "./run_cli.ts";
 import { openTestFileStore } from "./file_store.ts";
 import { errorMessage, presentableMessage, withoutDenoErrorText } from "../lib/errors.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
@@ -13,19 +13,12 @@ import { posixTest } from "./platform.ts";
 const PASSPHRASE = "hostile-input-test";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-async function withHome(fn: (home: string, env: Record<string, string>) => Promise<void>) {
-  const { home, cleanup } = await tempHome();
-  try {
-    await fn(home, {
-      AWS_VAULT_BACKEND: "file",
-      AWS_VAULT_FILE_DIR: `${home}/keys`,
-      AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE,
-      // Nothing listens there: no request may leave this machine whatever happens.
-      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-    });
-  } finally {
-    await cleanup();
-  }
+function withHome(fn: (home: string, env: Record<string, string>) => Promise<void>) {
+  return withFileStoreHome(PASSPHRASE, (h) => fn(h.home, h.env), {
+    AWS_VAULT_BACKEND: "file",
+    // Nothing listens there: no request may leave this machine whatever happens.
+    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+  });
 }
 
 async function storeKeys(home: string, profile: string, accessKeyId: string) {

@@ -8,37 +8,19 @@
  * run only where mknod works (root). Every test here is bounded to a few seconds.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { type CliResult, runCli, tempHome } from "./run_cli.ts";
+import { type CliResult, type FileStoreHome, runCli, withFileStoreHome } from "./run_cli.ts";
 import { posixTest } from "./platform.ts";
 
 const PASSPHRASE = "reliability-data-test";
 
-interface Home {
-  home: string;
-  config: string;
-  keys: string;
-  env: Record<string, string>;
-}
+type Home = FileStoreHome;
 
-async function withHome(fn: (h: Home) => Promise<void>): Promise<void> {
-  const { home, cleanup } = await tempHome();
-  try {
-    const keys = `${home}/keys`;
-    await fn({
-      home,
-      config: `${home}/.aws/config`,
-      keys,
-      env: {
-        AWS_VAULT_BACKEND: "file",
-        AWS_VAULT_FILE_DIR: keys,
-        AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE,
-        AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      },
-    });
-  } finally {
-    await cleanup();
-  }
+function withHome(fn: (h: Home) => Promise<void>): Promise<void> {
+  return withFileStoreHome(PASSPHRASE, fn, {
+    AWS_VAULT_BACKEND: "file",
+    AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  });
 }
 
 function cli(h: Home, args: string[], env: Record<string, string> = {}): Promise<CliResult> {

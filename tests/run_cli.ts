@@ -119,6 +119,42 @@ export async function tempHome(): Promise<{ home: string; cleanup: () => Promise
   return { home, cleanup: () => Deno.remove(home, { recursive: true }) };
 }
 
+/** Runs `fn` with a temporary HOME (tempHome), removed afterwards. */
+export async function withTempHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
+  const { home, cleanup } = await tempHome();
+  try {
+    return await fn(home);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** A temporary HOME whose file-backend store is `<home>/keys`. */
+export interface FileStoreHome {
+  home: string;
+  keys: string;
+  config: string;
+  /** AWS_VAULT_FILE_DIR and AWS_VAULT_FILE_PASSPHRASE, plus the caller's extra variables. */
+  env: Record<string, string>;
+}
+
+/** Runs `fn` with a FileStoreHome, removed afterwards. */
+export function withFileStoreHome(
+  passphrase: string,
+  fn: (h: FileStoreHome) => Promise<void>,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
+  return withTempHome((home) => {
+    const keys = `${home}/keys`;
+    return fn({
+      home,
+      keys,
+      config: `${home}/.aws/config`,
+      env: { AWS_VAULT_FILE_DIR: keys, AWS_VAULT_FILE_PASSPHRASE: passphrase, ...extraEnv },
+    });
+  });
+}
+
 /** Path of the shared fixtures written by the real aws-vault v7.2.0. */
 export const FIXTURES = `${ROOT}tests/fixtures`;
 
