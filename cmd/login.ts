@@ -77,13 +77,13 @@ export const args: ArgSpec[] = [
 ];
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const [{ loadConfigFile }, { consoleLoginUrl }] = await Promise.all([
+  const [{ loadConfigFile }, { consoleLoginUrl, environmentAccessKeyId }] = await Promise.all([
     import("../sts/config/config.ts"),
     import("../sts/console_login.ts"),
   ]);
   await resolveProfileArg(ctx, {
     fromAwsProfile: true,
-    usableWithout: () => (Deno.env.get("AWS_ACCESS_KEY_ID") ?? "") !== "",
+    usableWithout: () => environmentAccessKeyId((n) => Deno.env.get(n)) !== "",
   });
   const stdout = ctx.flags.bool("stdout");
   // login's --region, --mfa-token, --duration and --stdout mean what they mean for export.

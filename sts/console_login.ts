@@ -208,11 +208,22 @@ function scrub(message: string, url: string, prefix: string): string {
  * unless both the key id and the secret are set.
  */
 export function environmentCredentials(env: Env): Credentials | undefined {
-  const first = (...names: string[]) => names.map((n) => env(n) ?? "").find((v) => v !== "") ?? "";
-  const accessKeyId = first("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY");
-  const secretAccessKey = first("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY");
+  const accessKeyId = environmentAccessKeyId(env);
+  const secretAccessKey = firstSet(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY");
   if (accessKeyId === "" || secretAccessKey === "") return undefined;
   return { accessKeyId, secretAccessKey, sessionToken: env("AWS_SESSION_TOKEN") ?? "" };
+}
+
+/**
+ * The access key id the SDK would take from the environment. login without a profile uses the
+ * environment when it is set (the fork's cli/login.go checks AccessKeyID), else shows the picker.
+ */
+export function environmentAccessKeyId(env: Env): string {
+  return firstSet(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY");
+}
+
+function firstSet(env: Env, ...names: string[]): string {
+  return names.map((n) => env(n) ?? "").find((v) => v !== "") ?? "";
 }
 
 /** Session types whose credentials are role sessions the console accepts as they are. */
