@@ -8,6 +8,7 @@ import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { printOut } from "./output.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -28,7 +29,9 @@ export const args: ArgSpec[] = [{ name: "profile", help: "Name of the profile", 
 export async function run(ctx: CommandContext): Promise<number> {
   const profileName = ctx.args.profile;
   const keystore = await openCommandKeystore(ctx.global);
-  const configModule = await import("../sts/config/config.ts");
+  const configModule = await importAtRunTime<typeof import("../sts/config/config.ts")>(
+    "sts/config/config.ts",
+  );
   const config = await configModule.loadConfigFile();
 
   // Only the profile's own section counts, as in aws-vault (not include_profile or [default]).
@@ -44,8 +47,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     : await credentialsFromTerminal();
 
   const [{ masterCredentialsItem }, { SessionStore }] = await Promise.all([
-    import("../keystore/credential_items.ts"),
-    import("../sts/session_cache.ts"),
+    importAtRunTime<typeof import("../keystore/credential_items.ts")>(
+      "keystore/credential_items.ts",
+    ),
+    importAtRunTime<typeof import("../sts/session_cache.ts")>("sts/session_cache.ts"),
   ]);
   await keystore.set(
     masterCredentialsItem(profileName, { accessKeyId, secretAccessKey, sessionToken: "" }),
@@ -61,7 +66,7 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   if (ctx.flags.bool("add-config") && !config.hasProfile(profileName)) {
     debug(`Adding profile ${profileName} to config at ${config.path}`);
-    const { withLock } = await import("../sts/lock.ts");
+    const { withLock } = await importAtRunTime<typeof import("../sts/lock.ts")>("sts/lock.ts");
     try {
       // Parallel `add`s each re-read and append under one cross-process lock; without it they
       // replaced each other's files and lost sections (issue 10).
@@ -88,7 +93,7 @@ function credentialsFromEnv(): { accessKeyId: string; secretAccessKey: string } 
 async function credentialsFromTerminal(): Promise<
   { accessKeyId: string; secretAccessKey: string }
 > {
-  const { promptTerminal } = await import("../lib/tty.ts");
+  const { promptTerminal } = await importAtRunTime<typeof import("../lib/tty.ts")>("lib/tty.ts");
   const accessKeyId = (await promptTerminal("Enter Access Key ID: ", { echo: true })).trim();
   // aws-vault would store empty answers; an accidental Enter should not replace good keys.
   if (accessKeyId === "") throw new UserError("Missing value for the Access Key ID");

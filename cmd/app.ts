@@ -167,17 +167,6 @@ const HELP_SYNTAX: CommandSyntax = {
   args: [{ name: "command", help: "Show help on command.", variadic: true }],
 };
 
-/**
- * The modules imported by name at run time: every command module, the help renderer and the shell
- * completion. scripts/bundle.ts puts them in the release bundle.
- */
-export const LAZY_MODULES = [
-  ...[...COMMANDS.map(commandModule), "help", "completion", "completion_scripts"]
-    .map((n) => `cmd/${n}.ts`),
-  // The Windows console's echo switch, loaded by lib/tty.ts only to ask for a secret there.
-  "ffi/kernel32.ts",
-];
-
 /** The file name (without .ts) of a command's module in cmd/. */
 export function commandModule(entry: CommandEntry): string {
   return entry.module ?? entry.name;
@@ -273,7 +262,7 @@ export async function runApp(argv: string[]): Promise<number> {
  * `--prompt`/`AWS_VAULT_PROMPT` is checked for every command before it runs, as aws-vault's
  * Validate hook does (cli/global.go): `--prompt value must be one of ..., got '...'` is a usage
  * error; `pass` gets its removal message without `, try --help` (kingpin.Fatalf). The module is
- * loaded only when a driver is named, and is in sts/chain.ts CHAIN_MODULES for the bundle.
+ * loaded only when a driver is named.
  */
 async function checkPromptDriver(parsed: ParseResult): Promise<void> {
   const name = parsed.flags.string("prompt");

@@ -8,6 +8,10 @@
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
+import * as configModule from "../sts/config/config.ts";
+import { resolvedSsoStartUrl } from "../sts/config/profile_resolve.ts";
+import { SessionStore } from "../sts/session_cache.ts";
+import * as keyNames from "../keystore/key_names.ts";
 
 export const flags: FlagSpec[] = [];
 
@@ -16,12 +20,6 @@ export const args: ArgSpec[] = [
 ];
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const [configModule, { resolvedSsoStartUrl }, { SessionStore }, keyNames] = await Promise.all([
-    import("../sts/config/config.ts"),
-    import("../sts/config/profile_resolve.ts"),
-    import("../sts/session_cache.ts"),
-    import("../keystore/key_names.ts"),
-  ]);
   const config = await configModule.loadConfigFile();
   const keystore = await openCommandKeystore(ctx.global);
   const store = new SessionStore(keystore);

@@ -16,6 +16,7 @@
  */
 import type { CommandEntry, CommandModule } from "./command.ts";
 import type { FlagSpec } from "./parser.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export interface CompletionApp {
   commands: CommandEntry[];
@@ -131,9 +132,13 @@ async function flagValues(flag: FlagSpec): Promise<string[]> {
   if (flag.enumValues) return flag.enumValues();
   switch (flag.completeWith) {
     case "backends":
-      return await (await import("../keystore/registry.ts")).availableBackendNames();
+      return await (await importAtRunTime<typeof import("../keystore/registry.ts")>(
+        "keystore/registry.ts",
+      )).availableBackendNames();
     case "prompts":
-      return (await import("../sts/mfa/prompt_drivers.ts")).availablePromptDrivers();
+      return (await importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>(
+        "sts/mfa/prompt_drivers.ts",
+      )).availablePromptDrivers();
     case "profiles":
       return await profileNames();
     default:
@@ -147,7 +152,9 @@ async function flagValues(flag: FlagSpec): Promise<string[]> {
  * creates it, as aws-vault does), and an unreadable one gives no names.
  */
 async function profileNames(): Promise<string[]> {
-  const { configFilePath, loadConfigFile } = await import("../sts/config/config.ts");
+  const { configFilePath, loadConfigFile } = await importAtRunTime<
+    typeof import("../sts/config/config.ts")
+  >("sts/config/config.ts");
   const path = configFilePath();
   try {
     Deno.statSync(path);

@@ -8,7 +8,13 @@ import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { keystoreOptionsFrom } from "./open_keystore.ts";
 import { printOut } from "./output.ts";
 import { getEnv, WITHHELD_VARIABLES } from "../lib/secret_env.ts";
-import type { CheckGroup, DoctorReport } from "../sts/doctor/report.ts";
+import {
+  type CheckGroup,
+  countByStatus,
+  type DoctorReport,
+  hasFailures,
+} from "../sts/doctor/report.ts";
+import { runDoctor } from "../sts/doctor/doctor.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -31,8 +37,6 @@ export const args: ArgSpec[] = [
 ];
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { runDoctor } = await import("../sts/doctor/doctor.ts");
-  const { countByStatus, hasFailures } = await import("../sts/doctor/report.ts");
   const report = await runDoctor({
     profile: ctx.args.profile ?? "",
     online: ctx.flags.bool("online"),

@@ -22,6 +22,7 @@ import {
 } from "./export.ts";
 import { baseChildEnv, childCommand, withCredentials } from "./exec_env.ts";
 import { resolveProfileArg } from "./profile_arg.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export const flags: FlagSpec[] = [
   ...CREDENTIAL_FLAGS,
@@ -142,7 +143,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const hint = `Starting subshell ${command}, use \`exit\` to exit the subshell`;
 
   if (modes.ecsServer || modes.ec2Server) {
-    const servers = await import("../server/exec_modes.ts");
+    const servers = await importAtRunTime<typeof import("../server/exec_modes.ts")>(
+      "server/exec_modes.ts",
+    );
     const opts: ServerExecOptions = {
       profile: session.profile,
       provider: session.provider,
@@ -164,7 +167,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     // The ByteNess fork's --profile-env: the credentials were checked above, so a child that
     // reads the profile itself fails on its own config, not on ours. An SSO profile's SDK reads
     // its token from the AWS CLI's cache, so ours goes there.
-    const { shareSsoToken } = await import("../sts/sso_share.ts");
+    const { shareSsoToken } = await importAtRunTime<typeof import("../sts/sso_share.ts")>(
+      "sts/sso_share.ts",
+    );
     await shareSsoToken(session.profile, session.keystore);
     debug(`Setting subprocess env: AWS_PROFILE=${profileName}`);
     if (subshell) helpMessage(hint, showHelpMessages);
@@ -189,7 +194,9 @@ async function promptFor(modes: ExecModes): Promise<string> {
   if (modes.prompt !== "" || !modes.lazy || !(modes.ecsServer || modes.ec2Server)) {
     return modes.prompt;
   }
-  const { defaultPromptDriver } = await import("../sts/mfa/prompt_drivers.ts");
+  const { defaultPromptDriver } = await importAtRunTime<
+    typeof import("../sts/mfa/prompt_drivers.ts")
+  >("sts/mfa/prompt_drivers.ts");
   return defaultPromptDriver({ serverMode: true });
 }
 

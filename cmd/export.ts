@@ -14,6 +14,7 @@ import type { Keystore } from "../keystore/keystore.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_formats.ts";
 import { printOut, stdoutWasClosed } from "./output.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 /** The flags export shares with exec (same names, shorts and help as aws-vault). */
 export const CREDENTIAL_FLAGS: FlagSpec[] = [
@@ -87,7 +88,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (Deno.env.get("AWS_VAULT")) throw new UserError(EXPORT_NESTED_MESSAGE);
   if ((ctx.args.profile ?? "") === "") {
     // Only then: the credential_process path (a profile given) loads nothing more.
-    const { resolveProfileArg } = await import("./profile_arg.ts");
+    const { resolveProfileArg } = await importAtRunTime<typeof import("./profile_arg.ts")>(
+      "cmd/profile_arg.ts",
+    );
     await resolveProfileArg(ctx, { fromAwsProfile: false });
   }
   await exportCredentials(ctx, ctx.flags.string("format") as ExportFormat);
@@ -145,8 +148,8 @@ export async function openCredentialsProvider(
 ): Promise<CredentialsSession> {
   // Started together: each is a separate module graph, and export's start-up time matters.
   const [configModule, chain] = await Promise.all([
-    import("../sts/config/config.ts"),
-    import("../sts/chain.ts"),
+    importAtRunTime<typeof import("../sts/config/config.ts")>("sts/config/config.ts"),
+    importAtRunTime<typeof import("../sts/chain.ts")>("sts/chain.ts"),
   ]);
   const base = baseConfigFromFlags(ctx.flags, ctx.global, promptMethod);
   const config = await configModule.loadConfigFile();

@@ -7,6 +7,7 @@
 import type { CommandEntry, CommandModule } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { wrapText } from "./text_wrap.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export interface HelpCommand {
   name: string;
@@ -55,8 +56,8 @@ export interface MachineChoices {
 /** Looks up the backends and prompt drivers available here (cheap probes, no store opened). */
 export async function machineChoices(): Promise<MachineChoices> {
   const [registry, { availablePromptDrivers }] = await Promise.all([
-    import("../keystore/registry.ts"),
-    import("../sts/mfa/prompt_drivers.ts"),
+    importAtRunTime<typeof import("../keystore/registry.ts")>("keystore/registry.ts"),
+    importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>("sts/mfa/prompt_drivers.ts"),
   ]);
   const backends = await registry.availableBackendNames();
   return {

@@ -11,13 +11,13 @@ import {
   parseSessionKey,
   type SessionKey,
 } from "../keystore/key_names.ts";
-import type { AwsConfigFile } from "../sts/config/config.ts";
 import { ssoStartUrlsByProfile } from "../sts/config/sso_start_urls.ts";
 import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { renderTable } from "./tab_writer.ts";
 import { printOut } from "./output.ts";
+import { type AwsConfigFile, loadConfigFile } from "../sts/config/config.ts";
 
 export const flags: FlagSpec[] = [
   { name: "profiles", kind: "bool", help: "Show only the profile names" },
@@ -29,7 +29,6 @@ export const args: ArgSpec[] = [];
 
 export async function run(ctx: CommandContext): Promise<number> {
   const keystore = await openCommandKeystore(ctx.global);
-  const { loadConfigFile } = await import("../sts/config/config.ts");
   const config = await loadConfigFile();
 
   const keys = await keystore.keys();

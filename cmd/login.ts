@@ -11,6 +11,9 @@ import { openCommandKeystore } from "./open_keystore.ts";
 import { baseConfigFromFlags } from "./export.ts";
 import { printOut } from "./output.ts";
 import { resolveProfileArg } from "./profile_arg.ts";
+import { loadConfigFile } from "../sts/config/config.ts";
+import { consoleLoginUrl, environmentAccessKeyId } from "../sts/console_login.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -77,10 +80,6 @@ export const args: ArgSpec[] = [
 ];
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const [{ loadConfigFile }, { consoleLoginUrl, environmentAccessKeyId }] = await Promise.all([
-    import("../sts/config/config.ts"),
-    import("../sts/console_login.ts"),
-  ]);
   await resolveProfileArg(ctx, {
     fromAwsProfile: true,
     usableWithout: () => environmentAccessKeyId((n) => Deno.env.get(n)) !== "",
@@ -102,7 +101,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     await printOut(url + "\n");
     return 0;
   }
-  const { openBrowser } = await import("../lib/browser.ts");
+  const { openBrowser } = await importAtRunTime<typeof import("../lib/browser.ts")>(
+    "lib/browser.ts",
+  );
   try {
     await openBrowser(url);
   } catch (err) {

@@ -11,6 +11,9 @@ import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { keystoreOptionsFrom } from "./open_keystore.ts";
 import { printOut } from "./output.ts";
+import * as registry from "../keystore/registry.ts";
+import * as migrate from "../keystore/migrate.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -61,14 +64,12 @@ interface Summary {
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const registry = await import("../keystore/registry.ts");
   // Probed once for both flags (each probe may connect to the session bus or run programs).
   let probed: Promise<string[]> | undefined;
   const available = () => probed ??= registry.availableBackendNames();
   const from = await backendFlag(ctx, "from", available);
   const to = await backendFlag(ctx, "to", available);
   if (from === to) throw new Error("source and destination backends must differ");
-  const migrate = await import("../keystore/migrate.ts");
   const options = keystoreOptionsFrom(ctx.global);
 
   const src = await open("source", from, () => registry.openKeystore(from, options));
@@ -152,7 +153,9 @@ async function open(role: string, name: string, opener: () => Promise<Keystore>)
  * --delete-source, say that some are still in the source and how to remove them.
  */
 async function noteCachedItems(appName: string, from: string, src: Keystore): Promise<void> {
-  const { isMasterCredentialsKey } = await import("../keystore/key_names.ts");
+  const { isMasterCredentialsKey } = await importAtRunTime<
+    typeof import("../keystore/key_names.ts")
+  >("keystore/key_names.ts");
   const cached = (await src.keys()).filter((k) => !isMasterCredentialsKey(k)).length;
   if (cached === 0) return;
   await printOut(

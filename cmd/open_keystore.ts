@@ -1,6 +1,7 @@
 /** Opens the keystore named by the global flags (`--backend` and the per-backend options). */
 import type { Keystore, KeystoreOptions } from "../keystore/keystore.ts";
 import type { GlobalOptions } from "./command.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 /** The KeystoreOptions that the global flags describe. */
 export function keystoreOptionsFrom(global: GlobalOptions): KeystoreOptions {
@@ -17,6 +18,8 @@ export function keystoreOptionsFrom(global: GlobalOptions): KeystoreOptions {
 
 /** Opens `--backend` (or the first available backend); the registry is loaded lazily. */
 export async function openCommandKeystore(global: GlobalOptions): Promise<Keystore> {
-  const { openKeystore } = await import("../keystore/registry.ts");
+  const { openKeystore } = await importAtRunTime<typeof import("../keystore/registry.ts")>(
+    "keystore/registry.ts",
+  );
   return await openKeystore(global.backend, keystoreOptionsFrom(global));
 }

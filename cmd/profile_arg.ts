@@ -8,6 +8,7 @@
 import { UsageError } from "../lib/errors.ts";
 import { debug } from "../lib/log.ts";
 import type { CommandContext } from "./command.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export interface ProfileArgOptions {
   /** exec and login: an empty argument means $AWS_PROFILE. */
@@ -36,8 +37,8 @@ async function chooseProfile(ctx: CommandContext, opts: ProfileArgOptions): Prom
   if (opts.usableWithout?.()) return "";
   if (Deno.stdin.isTerminal() && Deno.stderr.isTerminal()) {
     const [{ loadConfigFile }, { pickProfile }] = await Promise.all([
-      import("../sts/config/config.ts"),
-      import("./profile_picker.ts"),
+      importAtRunTime<typeof import("../sts/config/config.ts")>("sts/config/config.ts"),
+      importAtRunTime<typeof import("./profile_picker.ts")>("cmd/profile_picker.ts"),
     ]);
     return await pickProfile((await loadConfigFile()).profileNames());
   }

@@ -7,7 +7,7 @@ import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
 import { errorMessage } from "../lib/errors.ts";
-import { DEFAULT_TARGET_PORT } from "../server/ec2_proxy.ts";
+import { DEFAULT_TARGET_PORT, requestProxyStop, runProxy } from "../server/ec2_proxy.ts";
 
 export const flags: FlagSpec[] = [
   { name: "stop", kind: "bool", help: "Stop the proxy" },
@@ -32,7 +32,6 @@ export const flags: FlagSpec[] = [
 export const args: ArgSpec[] = [];
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const { runProxy, requestProxyStop } = await import("../server/ec2_proxy.ts");
   const listen = parseListen(ctx.flags.string("listen"));
   if (ctx.flags.bool("stop")) {
     try {

@@ -7,6 +7,7 @@ import type { CommandContext } from "./command.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { printOut } from "./output.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export const flags: FlagSpec[] = [
   { name: "force", short: "f", kind: "bool", help: "Force-remove the profile without a prompt" },
@@ -26,14 +27,16 @@ export async function run(ctx: CommandContext): Promise<number> {
   const keystore = await openCommandKeystore(ctx.global);
 
   if (ctx.flags.bool("sessions-only")) {
-    const { SessionStore } = await import("../sts/session_cache.ts");
+    const { SessionStore } = await importAtRunTime<typeof import("../sts/session_cache.ts")>(
+      "sts/session_cache.ts",
+    );
     const n = await new SessionStore(keystore).removeForProfile(profileName);
     await printOut(`Deleted ${n} sessions.\n`);
     return 0;
   }
 
   if (!ctx.flags.bool("force")) {
-    const { promptTerminal } = await import("../lib/tty.ts");
+    const { promptTerminal } = await importAtRunTime<typeof import("../lib/tty.ts")>("lib/tty.ts");
     const question = `Delete credentials for profile ${JSON.stringify(profileName)}? (y|N) `;
     const answer = (await promptTerminal(question, { echo: true })).trim().toLowerCase();
     if (answer !== "y" && answer !== "yes") return 0;

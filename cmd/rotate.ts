@@ -7,6 +7,8 @@ import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
 import { emptyBaseConfig } from "../sts/config/profile_config.ts";
 import { resolveProfileArg } from "./profile_arg.ts";
+import { loadConfigFile } from "../sts/config/config.ts";
+import { rotate } from "../sts/rotate.ts";
 
 export const flags: FlagSpec[] = [
   {
@@ -23,11 +25,7 @@ export const args: ArgSpec[] = [
 
 export async function run(ctx: CommandContext): Promise<number> {
   await resolveProfileArg(ctx, { fromAwsProfile: false });
-  const [configModule, { rotate }] = await Promise.all([
-    import("../sts/config/config.ts"),
-    import("../sts/rotate.ts"),
-  ]);
-  const config = await configModule.loadConfigFile();
+  const config = await loadConfigFile();
   const keystore = await openCommandKeystore(ctx.global);
   await rotate({
     config,

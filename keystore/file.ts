@@ -24,6 +24,7 @@ import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } fro
 import { getEnv } from "../lib/secret_env.ts";
 import { readRegularFileSync, UnreadableFileError } from "../lib/regular_file.ts";
 import { randomHex, removeStaleTempFiles, writeFileAtomically } from "../lib/atomic_file.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export const PASSPHRASE_ENV = "AWS_VAULT_FILE_PASSPHRASE";
 
@@ -206,7 +207,9 @@ class FileKeystore implements Keystore {
 }
 
 async function askPassphrase(dir: string): Promise<string> {
-  const { promptTerminal, terminalAvailable } = await import("../lib/tty.ts");
+  const { promptTerminal, terminalAvailable } = await importAtRunTime<
+    typeof import("../lib/tty.ts")
+  >("lib/tty.ts");
   if (!(await terminalAvailable())) {
     throw new UserError(
       `no terminal to ask for the passphrase of the file keyring ${JSON.stringify(dir)}; ` +

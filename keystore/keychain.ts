@@ -27,6 +27,7 @@ import {
 } from "../ffi/security_framework.ts";
 import { cString } from "../ffi/c_string.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 /** keyring's ServiceName for aws-vault. */
 export const KEYCHAIN_SERVICE = "aws-vault";
@@ -362,7 +363,9 @@ export async function openKeychainKeystore(
   options: KeystoreOptions,
   deps: KeychainDeps = {},
 ): Promise<Keystore> {
-  const { openSecurityFramework } = await import("../ffi/security_framework.ts");
+  const { openSecurityFramework } = await importAtRunTime<
+    typeof import("../ffi/security_framework.ts")
+  >("ffi/security_framework.ts");
   const name = options.keychainName === "" ? "aws-vault" : options.keychainName;
   return new KeychainKeystore(
     openSecurityFramework(),

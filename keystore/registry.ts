@@ -17,18 +17,7 @@ export interface BackendDefinition {
 
 type SessionBus = typeof import("./session_bus.ts");
 
-/** Backend modules, imported at run time (see lib/lazy_import.ts); scripts/bundle.ts bundles them. */
-export const BACKEND_MODULES = [
-  "wincred",
-  "keychain",
-  "session_bus",
-  "secret_service",
-  "kwallet",
-  "keyctl",
-  "pass",
-  "file",
-].map((m) => `keystore/${m}.ts`);
-
+/** Imports a backend's module only when that backend is used (see lib/lazy_import.ts). */
 function load<T>(module: string): Promise<T> {
   return importAtRunTime<T>(`keystore/${module}.ts`);
 }

@@ -12,6 +12,7 @@ import { debug } from "./log.ts";
 import { withoutSecretVariables } from "./secret_env.ts";
 import { WINDOWS_CONSOLE_SIGNALS, windowsEnvLookup } from "./child_windows.ts";
 import { findWindowsExecutable } from "./which.ts";
+import { importAtRunTime } from "./lazy_import.ts";
 
 export interface ChildOptions {
   /** The command as typed; looked up on the PATH of `env` when it has no slash. */
@@ -62,7 +63,9 @@ export async function runChild(opts: ChildOptions): Promise<number> {
   opts = { ...opts, env: withoutSecretVariables(opts.env) };
   if (Deno.build.os !== "windows") {
     // Its own process group, so that each signal reaches it once (lib/child_unix.ts).
-    const { runInOwnProcessGroup } = await import("./child_unix.ts");
+    const { runInOwnProcessGroup } = await importAtRunTime<typeof import("./child_unix.ts")>(
+      "lib/child_unix.ts",
+    );
     const code = await runInOwnProcessGroup({ ...opts, forwarded: FORWARDED_SIGNALS });
     if (code !== undefined) return code;
   }

@@ -1,16 +1,18 @@
 /**
  * `import()` of a program module named by its path from the repository root (`cmd/export.ts`), with
- * a specifier built at run time.
+ * a specifier built at run time. Program modules load what they may not need this way, never with a
+ * literal `import()` (tests/lazy_modules_test.ts checks).
  *
  * Why: `deno run` walks every statically analysable `import()` of the program at start-up, even
  * those that never run. For this CLI that walk (every command, backend, FFI binding and the STS
  * client) cost several milliseconds of every `credential_process` call. A run-time specifier is
- * invisible to the walk. Bundlers cannot see it either, so every module loaded this way must be
- * listed (cmd/app.ts LAZY_MODULES, keystore/registry.ts BACKEND_MODULES and sts/chain.ts
- * CHAIN_MODULES): scripts/bundle.ts builds the release bundle's table of them from those lists.
+ * invisible to the walk. It is invisible to the bundler too, which keeps the release bundle in two
+ * halves (scripts/bundle.ts): esbuild would give every literal `import()` target a file of its own,
+ * and `deno run` would walk those files at start-up as well. The bundle's entry point hands this
+ * module a table of every program module instead.
  */
 
-/** The bundle's modules by path, each evaluated on its first import (set by scripts/bundle.ts). */
+/** The bundle's modules by path, each loaded on its first import (set by scripts/bundle.ts). */
 type ModuleTable = Record<string, () => Promise<unknown>>;
 
 let bundled: ModuleTable | undefined;

@@ -3,7 +3,8 @@
  * `main.ts export --no-session --format=json` on a file-backend store, and `export --format=json`
  * served from a cached session (first fetched from the fake STS in tests/fake_aws/), each as a
  * paired ratio to the empty program run in the same round. The export cases run from source and
- * from the one-module bundle release binaries are compiled from (scripts/bundle.ts).
+ * from the bundle release binaries are compiled from (scripts/bundle.ts); scripts/startup_floor.ts,
+ * the least a cached export must do in one module, shows what the runtime and file format leave.
  *
  *   deno run -A scripts/bench_startup.ts [--runs=30]
  *
@@ -18,6 +19,7 @@ import { pathFromFileUrl } from "../lib/file_url.ts";
 
 const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 const MAIN = `${ROOT}main.ts`;
+const FLOOR = `${ROOT}scripts/startup_floor.ts`;
 
 interface Case {
   name: string;
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   try {
     // The export cases twice: from source, and from the bundle that release binaries are
     // compiled from (scripts/bundle.ts), run by `deno run` as the nearest thing to the binary.
-    const bundled = await bundle(`${home}/aws-vault.js`);
+    const bundled = await bundle(`${home}/bundle`);
     const exportCases = (label: string, entry: string): Case[] => [
       {
         name: `export --no-session --format=json (${label})`,
@@ -71,6 +73,13 @@ async function main(): Promise<void> {
       { name: "main.ts --version", args: ["run", "-A", "--quiet", MAIN, "--version"] },
       ...exportCases("main.ts", MAIN),
       ...exportCases("bundle", bundled),
+      // Last: it reads the session the cached cases' warm-up stored.
+      {
+        name: "floor: a cached export in one module (scripts/startup_floor.ts)",
+        args: ["run", "-A", "--quiet", FLOOR, "bench"],
+        env: storeEnv,
+        expectKey: "ASIA",
+      },
     ];
 
     const env = (extra: Record<string, string> = {}) => ({

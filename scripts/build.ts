@@ -1,7 +1,7 @@
 /**
- * Builds one self-contained binary per OS with `deno compile`, from the one-module bundle that
- * scripts/bundle.ts writes (dist/aws-vault.js: the whole program, which starts faster than its
- * modules loaded one by one).
+ * Builds one self-contained binary per OS with `deno compile`, from the bundle that
+ * scripts/bundle.ts writes into dist/bundle/ (the whole program in three files, which starts faster
+ * than its modules loaded one by one).
  *
  *   deno task build                 # every release target, into dist/
  *   deno task build --target x86_64-unknown-linux-gnu
@@ -11,7 +11,7 @@
  * reachable, set DENORT_BIN to a denort binary for the (single) target being built; deno reads
  * that variable itself, we only check that it is used sensibly.
  */
-import { BUNDLE, bundle } from "./bundle.ts";
+import { bundle, BUNDLE_DIR, COLD_FILE, ENTRY_FILE } from "./bundle.ts";
 import { fileURLToPath } from "node:url";
 
 /** The repository root: `deno compile` resolves main.ts and the includes against it. */
@@ -35,11 +35,12 @@ function parseTargets(args: string[]): string[] {
   return [t];
 }
 
-/** The `deno compile` arguments for one target (the bundle must have been written). */
-export function compileArgs(target: string, output: string): string[] {
+/** The `deno compile` arguments for one target (the bundle must have been written to bundleDir). */
+export function compileArgs(target: string, output: string, bundleDir = BUNDLE_DIR): string[] {
   // -A: the binary reads the config and keystores, runs children (credential_process, pass, sudo),
   // talks to AWS endpoints and binds loopback servers; FFI for the OS keystores. --no-config: the
   // bundle holds every module and npm package it uses, so nothing from deno.json is embedded.
+  // --include: the entry imports the bundle's cold half by a run-time URL, which compile cannot see.
   return [
     "compile",
     "-A",
@@ -49,7 +50,9 @@ export function compileArgs(target: string, output: string): string[] {
     target,
     "--output",
     output,
-    BUNDLE,
+    "--include",
+    `${bundleDir}/${COLD_FILE}`,
+    `${bundleDir}/${ENTRY_FILE}`,
   ];
 }
 

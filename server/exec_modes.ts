@@ -15,6 +15,7 @@ import { debug, isDebug } from "../lib/log.ts";
 import { runChild } from "../lib/child.ts";
 import { CredentialCache } from "./credential_cache.ts";
 import { pathFromFileUrl } from "../lib/file_url.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 /** What `cmd/exec.ts` passes to the server modes. */
 export interface ServerExecOptions {
@@ -56,7 +57,9 @@ export const MFA_FORBIDDEN_REASON =
 export async function execWithEcsServer(opts: ServerExecOptions): Promise<number> {
   const cache = await profileCache(opts);
   const roleCache = roleCredentials(opts.profile, cache);
-  const { startEcsServer } = await import("./ecs_server.ts");
+  const { startEcsServer } = await importAtRunTime<typeof import("./ecs_server.ts")>(
+    "server/ecs_server.ts",
+  );
   const server = startEcsServer({ credentials: cache, roleCredentials: roleCache });
   debug(`Starting ECS credential server on ${server.url}`);
   hint(
@@ -87,7 +90,9 @@ export function ecsChildEnv(
 /** `exec --ec2-server`: returns the child's exit code. */
 export async function execWithEc2Server(opts: ServerExecOptions): Promise<number> {
   const cache = await profileCache(opts);
-  const { startEc2Server } = await import("./ec2_server.ts");
+  const { startEc2Server } = await importAtRunTime<typeof import("./ec2_server.ts")>(
+    "server/ec2_server.ts",
+  );
   const server = startEc2Server({ credentials: cache, region: opts.profile.region });
   debug(`Starting EC2 metadata server on ${server.url}`);
   let proxyStarted = false;
@@ -131,7 +136,9 @@ export function ec2ChildEnv(base: Record<string, string>, url: string): Record<s
  * starts), and MFA prompts forbidden after the first success.
  */
 async function profileCache(opts: ServerExecOptions): Promise<CredentialCache> {
-  const { forbidMfaPrompts } = await import("../sts/mfa/mfa.ts");
+  const { forbidMfaPrompts } = await importAtRunTime<typeof import("../sts/mfa/mfa.ts")>(
+    "sts/mfa/mfa.ts",
+  );
   const cache = new CredentialCache(opts.provider, {
     name: `credentials for profile ${opts.profile.name}`,
     onFirstSuccess: () => forbidMfaPrompts(MFA_FORBIDDEN_REASON),
@@ -196,7 +203,9 @@ async function assumeRole(
   base: CredentialsProvider,
   roleArn: string,
 ): Promise<Credentials> {
-  const sts = await import("../sts/providers/sts_access.ts");
+  const sts = await importAtRunTime<typeof import("../sts/providers/sts_access.ts")>(
+    "sts/providers/sts_access.ts",
+  );
   const client = await sts.newStsClient(profile, await base.retrieve(), (n) => Deno.env.get(n));
   const creds = await client.assumeRole({
     roleArn,
@@ -209,7 +218,9 @@ async function assumeRole(
 
 /** Starts `sudo -b <this binary> proxy --target-port <port>`, as aws-vault does on Unix. */
 async function startRootProxy(targetPort: number): Promise<void> {
-  const { IMDS_HOST, IMDS_PORT } = await import("./ec2_proxy.ts");
+  const { IMDS_HOST, IMDS_PORT } = await importAtRunTime<typeof import("./ec2_proxy.ts")>(
+    "server/ec2_proxy.ts",
+  );
   if (await acceptsConnections(IMDS_HOST, IMDS_PORT, 10)) {
     throw new UserError(`Another process is already bound to ${IMDS_HOST}:${IMDS_PORT}`);
   }
@@ -250,7 +261,9 @@ export function proxyCommand(targetPort: number, withDebug: boolean): string[] {
 
 async function stopRootProxy(): Promise<void> {
   try {
-    const { requestProxyStop } = await import("./ec2_proxy.ts");
+    const { requestProxyStop } = await importAtRunTime<typeof import("./ec2_proxy.ts")>(
+      "server/ec2_proxy.ts",
+    );
     await requestProxyStop();
   } catch (err) {
     debug(`Stopping the EC2 metadata proxy: ${errorMessage(err)}`);

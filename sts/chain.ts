@@ -20,21 +20,9 @@ import { importAtRunTime } from "../lib/lazy_import.ts";
 import type { SessionType } from "../keystore/key_names.ts";
 
 /**
- * Modules the chain imports at run time, only when a profile needs them (lib/lazy_import.ts: a
- * literal import() would make `deno run` walk the STS and SSO clients on every start).
- * scripts/bundle.ts puts them in the release bundle.
+ * Imports sts/<module> only when a profile needs it (lib/lazy_import.ts: a literal import() would
+ * make `deno run` walk the STS and SSO clients on every start).
  */
-export const CHAIN_MODULES = [
-  "mfa/prompt_drivers.ts",
-  "providers/web_identity.ts",
-  "providers/credential_process.ts",
-  "providers/assume_role.ts",
-  "providers/session_token.ts",
-  "providers/sso.ts",
-  "oidc_token_cache.ts",
-  "session_cache.ts",
-].map((m) => `sts/${m}`);
-
 function load<T>(module: string): Promise<T> {
   return importAtRunTime<T>(`sts/${module}`);
 }

@@ -30,6 +30,7 @@ import { AssumeRoleProvider } from "./providers/assume_role.ts";
 import { WebIdentityProvider } from "./providers/web_identity.ts";
 import { durationSeconds, type Env, logGenerated } from "./providers/sts_access.ts";
 import { CachedSessionProvider } from "./session_cache.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 /** The session policy aws-vault passes to GetFederationToken: the user's own permissions apply. */
 export const ALLOW_ALL_POLICY =
@@ -291,8 +292,8 @@ export async function federationToken(
   env: Env,
 ): Promise<Credentials> {
   const [{ IamClient }, { StsClient }] = await Promise.all([
-    import("./aws/iam_client.ts"),
-    import("./aws/sts_client.ts"),
+    importAtRunTime<typeof import("./aws/iam_client.ts")>("sts/aws/iam_client.ts"),
+    importAtRunTime<typeof import("./aws/sts_client.ts")>("sts/aws/sts_client.ts"),
   ]);
   const iam = new IamClient({ profile, credentials: creds, env });
   let userName: string;
@@ -323,7 +324,9 @@ export async function consoleCredentials(
 ): Promise<Credentials> {
   if (isRoleProvider(provider)) return await provider.retrieve();
   const creds = await provider.retrieve();
-  const { StsClient } = await import("./aws/sts_client.ts");
+  const { StsClient } = await importAtRunTime<typeof import("./aws/sts_client.ts")>(
+    "sts/aws/sts_client.ts",
+  );
   const identity = await new StsClient({ profile, credentials: creds, env }).getCallerIdentity();
   if (isAssumedRoleArn(identity.arn)) return creds;
   return await federationToken(creds, profile, env);
@@ -354,13 +357,17 @@ async function loginSource(
   env: Env,
 ): Promise<{ profile: ProfileConfig; provider: CredentialsProvider }> {
   if (req.profileName === "") {
-    const { resolveProfile } = await import("./config/profile_resolve.ts");
+    const { resolveProfile } = await importAtRunTime<typeof import("./config/profile_resolve.ts")>(
+      "sts/config/profile_resolve.ts",
+    );
     const profile = resolveProfile(req.config, "", req.base, env);
     const creds = environmentCredentials(env);
     if (!creds) throw new UserError(NO_PROFILE_NOR_ENV_MESSAGE);
     return { profile, provider: { retrieve: () => Promise.resolve(creds) } };
   }
-  const { getCredentialsProvider } = await import("./chain.ts");
+  const { getCredentialsProvider } = await importAtRunTime<typeof import("./chain.ts")>(
+    "sts/chain.ts",
+  );
   const keystore = await req.openKeystore();
   try {
     return await getCredentialsProvider({

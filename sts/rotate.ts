@@ -21,6 +21,7 @@ import { resolveProfile } from "./config/profile_resolve.ts";
 import type { ProfileBaseConfig, ProfileConfig } from "./config/profile_config.ts";
 import { MasterCredentialsProvider } from "./providers/master.ts";
 import { SessionStore } from "./session_cache.ts";
+import { importAtRunTime } from "../lib/lazy_import.ts";
 
 type Env = (name: string) => string | undefined;
 
@@ -104,8 +105,12 @@ export async function rotate(req: RotateRequest): Promise<void> {
   print("Creating a new access key");
 
   const iamCreds = req.noSession ? oldCreds : await sessionCredentials(req, env);
-  const { StsClient } = await import("./aws/sts_client.ts");
-  const { IamClient } = await import("./aws/iam_client.ts");
+  const { StsClient } = await importAtRunTime<typeof import("./aws/sts_client.ts")>(
+    "sts/aws/sts_client.ts",
+  );
+  const { IamClient } = await importAtRunTime<typeof import("./aws/iam_client.ts")>(
+    "sts/aws/iam_client.ts",
+  );
   const iam = new IamClient({ profile, credentials: iamCreds, env });
 
   const userName = profile.roleArn !== "" ? await iamUserName(profile, oldCreds, env) : undefined;
@@ -198,7 +203,9 @@ async function sessionCredentials(req: RotateRequest, env: Env): Promise<Credent
 }
 
 async function iamUserName(profile: ProfileConfig, master: Credentials, env: Env): Promise<string> {
-  const { StsClient } = await import("./aws/sts_client.ts");
+  const { StsClient } = await importAtRunTime<typeof import("./aws/sts_client.ts")>(
+    "sts/aws/sts_client.ts",
+  );
   let arn: string;
   try {
     arn = (await new StsClient({ profile, credentials: master, env }).getCallerIdentity()).arn;

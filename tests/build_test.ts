@@ -1,17 +1,17 @@
 /**
  * The release build as far as it goes on a machine without internet. scripts/bundle.ts writes the
- * whole program as one module, which must hold every program module, so that no run-time import
- * (lib/lazy_import.ts) can be missing from a release binary, and must run as the CLI does. Then
+ * program as an entry half and a cold half, which together must hold every program module once, so
+ * that no run-time import (lib/lazy_import.ts) can be missing from a release binary, and must run
+ * as the CLI does, a cached `credential_process` call from the entry half alone. Then
  * `deno compile` with DENORT_BIN pointing at this deno binary builds the payload (the result does
  * not run as aws-vault, since a full deno binary ignores the payload): only the bundle is in it.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { compileArgs, ROOT } from "../scripts/build.ts";
-import { BUNDLE, bundle } from "../scripts/bundle.ts";
+import { bundle, COLD_FILE, ENTRY_FILE, programModules as allModules } from "../scripts/bundle.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { fakeAwsHome } from "./fake_aws/home.ts";
 import { runCli } from "./run_cli.ts";
-import { pathToFileURL } from "node:url";
 
 /** A module that exports only types is erased at compile time and never embedded. */
 function hasRunTimeCode(path: string): boolean {
@@ -20,18 +20,9 @@ function hasRunTimeCode(path: string): boolean {
     /^export (async function|function|const|let|class|enum|default|\{)/m.test(text);
 }
 
-/** Every module of the program with code: main.ts and the rooms' non-test modules. */
+/** Every module of the program with code. */
 function programModules(): string[] {
-  const out = ["main.ts"];
-  const walk = (dir: string) => {
-    for (const e of Deno.readDirSync(`${ROOT}${dir}`)) {
-      const path = `${dir}/${e.name}`;
-      if (e.isDirectory) walk(path);
-      else if (e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(path);
-    }
-  };
-  for (const room of ["cmd", "server", "sts", "keystore", "ffi", "lib"]) walk(room);
-  return out.filter(hasRunTimeCode).sort();
+  return allModules().filter(hasRunTimeCode);
 }
 
 /** Paths from deno compile's "Embedded Files" tree (`├─┬ cmd (61KB)`, `│ ├── app.ts (18KB)`). */
@@ -70,25 +61,31 @@ Deno.test("the embedded-files parser reads deno compile's tree", () => {
   ]);
 });
 
-/** The program modules in a bundle: esbuild heads each module's code with `// <path>`. */
-function bundledModules(bundleText: string): string[] {
-  return [...bundleText.matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]);
+/** The program modules in a bundle file: esbuild heads each module's code with `// <path>`. */
+function bundledModules(path: string): string[] {
+  return [...Deno.readTextFileSync(path).matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]);
 }
 
-Deno.test("the bundle holds every program module, and deno compile embeds only the bundle", async () => {
+Deno.test("the bundle holds every program module once, and deno compile embeds only the bundle", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aws-vault-build-" });
   try {
-    const bundlePath = await bundle(`${dir}/aws-vault.js`);
-    const missing = programModules().filter((m) =>
-      !bundledModules(Deno.readTextFileSync(bundlePath)).includes(m)
+    const entry = await bundle(`${dir}/bundle`);
+    assertEquals(entry, `${dir}/bundle/${ENTRY_FILE}`);
+    // The entry, the cold half, and the one chunk both import.
+    const files = [...Deno.readDirSync(`${dir}/bundle`)].map((e) => e.name).sort();
+    assertEquals(files.length, 3, files.join(" "));
+    assertEquals(files.filter((f) => !/^chunk-\w+\.js$/.test(f)), [ENTRY_FILE, COLD_FILE]);
+    const cold = bundledModules(`${dir}/bundle/${COLD_FILE}`);
+    const hot = files.filter((f) => f !== COLD_FILE).flatMap((f) =>
+      bundledModules(`${dir}/bundle/${f}`)
     );
-    assertEquals(missing, []);
+    assertEquals(programModules().filter((m) => !hot.includes(m) && !cold.includes(m)), []);
+    // Each module in one file only, so that both halves share its one instance.
+    assertEquals(hot.filter((m) => cold.includes(m)), []);
 
-    // The release build compiles the bundle (scripts/build.ts compileArgs) from dist/.
-    await Deno.mkdir(`${ROOT}dist`, { recursive: true });
-    await Deno.copyFile(bundlePath, `${ROOT}${BUNDLE}`);
+    // The release build's arguments (scripts/build.ts compileArgs), on this bundle.
     const out = await new Deno.Command(Deno.execPath(), {
-      args: compileArgs(Deno.build.target, `${dir}/aws-vault`),
+      args: compileArgs(Deno.build.target, `${dir}/aws-vault`, `${dir}/bundle`),
       cwd: ROOT,
       env: { DENORT_BIN: Deno.execPath(), NO_COLOR: "1" },
       stdout: "piped",
@@ -96,41 +93,51 @@ Deno.test("the bundle holds every program module, and deno compile embeds only t
     }).output();
     const report = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     assert(out.success, report);
-    assertEquals(embeddedPaths(report), ["aws-vault.js"]);
+    assertEquals(embeddedPaths(report).sort(), files);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("the bundle runs as one module: export from a cached session, --no-session, help", async () => {
+Deno.test("the bundle's entry half alone serves export from a cached session and --no-session", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aws-vault-bundle-" });
   const fake = await startFakeAws();
   const user = fake.addUser("bundle");
   const f = await fakeAwsHome(fake, user, "dev", "[profile dev]\nregion=us-east-1\n");
   try {
-    const bundlePath = await bundle(`${dir}/aws-vault.js`);
+    const entry = await bundle(`${dir}/bundle`);
     const run = (args: string[], env: Record<string, string> = {}) =>
-      runCli(args, { home: f.home, env: { ...f.env, ...env }, entry: bundlePath });
-    // A miss (GetSessionToken from the fake STS), then a hit that loads nothing but the bundle.
-    const first = await run(["export", "--format=json", "dev"]);
+      runCli(args, { home: f.home, env: { ...f.env, ...env }, entry });
+    const fetched = (stderr: string) =>
+      [...stderr.matchAll(/fetch_no_follow - specifier: (\S+)/g)].map((m) =>
+        m[1].slice(m[1].lastIndexOf("/") + 1)
+      );
+    // A miss (GetSessionToken from the fake STS: the cold half), then a hit from the entry half.
+    const first = await run(["export", "--format=json", "dev"], { DENO_LOG: "debug" });
     assertEquals(first.code, 0, first.stderr);
+    assert(fetched(first.stderr).includes(COLD_FILE), "a miss loads the STS client");
     const cached = await run(["export", "--format=json", "dev"], { DENO_LOG: "debug" });
     assertEquals(cached.code, 0, cached.stderr);
     assertEquals(JSON.parse(cached.stdout).AccessKeyId, JSON.parse(first.stdout).AccessKeyId);
     assertEquals(fake.callCount("GetSessionToken"), 1);
-    const fetched = [...cached.stderr.matchAll(/fetch_no_follow - specifier: (\S+)/g)].map((m) =>
-      m[1]
-    );
-    assertEquals(fetched, [pathToFileURL(bundlePath).href]);
+    const hot = fetched(cached.stderr);
+    assertEquals(hot.length, 2, hot.join(" "));
+    assertEquals(hot[0], ENTRY_FILE);
+    assert(/^chunk-\w+\.js$/.test(hot[1]), hot[1]);
 
-    const plain = await run(["export", "--no-session", "--format=json", "dev"]);
+    const plain = await run(["export", "--no-session", "--format=json", "dev"], {
+      DENO_LOG: "debug",
+    });
     assertEquals(plain.code, 0, plain.stderr);
     assertEquals(JSON.parse(plain.stdout).AccessKeyId, user.accessKeyId);
-    // Modules from the run-time table: help, list, a prompt driver, and an unknown backend's error.
+    assertEquals(fetched(plain.stderr), hot);
+    // Modules from the cold half: help, list, a prompt driver, and an unknown backend's error.
     assert((await run(["--help"])).stderr.includes("usage: aws-vault"));
     assert((await run(["list"])).stdout.includes("sts.GetSessionToken"));
     const badPrompt = await run(["--prompt=nope", "list"]);
     assert(badPrompt.stderr.includes("--prompt value must be one of"), badPrompt.stderr);
+    const badBackend = await run(["--backend=nope", "list"]);
+    assert(badBackend.stderr.includes("nope"), badBackend.stderr);
   } finally {
     await f.cleanup();
     await fake.close();

@@ -1,69 +1,77 @@
 /**
- * Modules imported with run-time specifiers (lib/lazy_import.ts) are invisible to the bundler, so
- * the release bundle (scripts/bundle.ts) holds only what the lists name. A module missing from
- * them would break the compiled binary but no `deno run` test, so this test checks the lists
- * against the sources.
+ * Program modules load what they may not need with lib/lazy_import.ts, never with a literal
+ * `import()`: `deno run` walks literal targets at start-up, and in the release bundle
+ * (scripts/bundle.ts) each would become a file of its own and split the entry half. A run-time path
+ * that names no module would break only the call that takes it, so every one is checked here.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { commandModule, COMMANDS, LAZY_MODULES } from "../cmd/app.ts";
-import { BACKEND_MODULES } from "../keystore/registry.ts";
-import { CHAIN_MODULES } from "../sts/chain.ts";
+import { commandModule, COMMANDS } from "../cmd/app.ts";
+import { programModules } from "../scripts/bundle.ts";
 import { pathFromFileUrl } from "../lib/file_url.ts";
 
 const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
+const MODULES = programModules();
 
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(`${ROOT}${path}`).isFile;
-  } catch {
-    return false;
-  }
+function source(path: string): string {
+  return Deno.readTextFileSync(`${ROOT}${path}`);
 }
+
+/** The literal `import()`s of a module's code (comments and `typeof import(...)` types aside). */
+function literalImports(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  return [...code.matchAll(/(?<![\w.$])(?<!typeof )import\(\s*(["'`][^"'`]*["'`])/g)].map((m) =>
+    m[1]
+  );
+}
+
+Deno.test("the literal-import finder sees import() calls but not types or comments", () => {
+  const sample = [
+    '// a comment: import("./a.ts")',
+    'const x = await import("./b.ts");',
+    'type T = typeof import("./c.ts");',
+    "const y = await import(`./d.ts`);",
+    'const z = await importAtRunTime<typeof import("./e.ts")>("e.ts");',
+  ].join("\n");
+  assertEquals(literalImports(sample), ['"./b.ts"', "`./d.ts`"]);
+});
+
+Deno.test("no program module imports a program module or package with a literal import()", () => {
+  const found: string[] = [];
+  for (const m of MODULES) {
+    for (const spec of literalImports(source(m))) {
+      // Runtime built-ins (node:) are neither walked from disk nor bundled.
+      if (!spec.slice(1).startsWith("node:")) found.push(`${m}: import(${spec})`);
+    }
+  }
+  assertEquals(found, []);
+});
+
+Deno.test("every path given to importAtRunTime names a program module", () => {
+  const missing: string[] = [];
+  let count = 0;
+  for (const m of MODULES) {
+    for (const [, path] of source(m).matchAll(/importAtRunTime\s*(?:<[^<>]*>)?\(\s*"([^"]+)"/g)) {
+      count++;
+      if (!MODULES.includes(path)) missing.push(`${m}: ${path}`);
+    }
+  }
+  assert(count >= 30, `expected the program's run-time imports, found ${count}`);
+  assertEquals(missing, []);
+});
 
 /** The names passed to a module's `load<...>("name")` helper. */
 function loadedNames(file: string): string[] {
-  const text = Deno.readTextFileSync(`${ROOT}${file}`);
-  return [...text.matchAll(/\bload<[^>]*>\(\s*"([^"]+)",?\s*\)/g)].map((m) => m[1]);
+  return [...source(file).matchAll(/\bload<[^>]*>\(\s*"([^"]+)",?\s*\)/g)].map((m) => m[1]);
 }
 
-Deno.test("every listed run-time module exists", () => {
-  for (const m of [...LAZY_MODULES, ...BACKEND_MODULES, ...CHAIN_MODULES]) {
-    assert(exists(m), `${m} is listed for the bundle but does not exist`);
+Deno.test("every command, backend and chain module loaded by name exists", () => {
+  for (const c of COMMANDS) {
+    assert(MODULES.includes(`cmd/${commandModule(c)}.ts`), `command ${c.name}`);
   }
-});
-
-Deno.test("every command and the help renderer are in LAZY_MODULES", () => {
-  for (const c of COMMANDS) assert(LAZY_MODULES.includes(`cmd/${commandModule(c)}.ts`), c.name);
-  assert(LAZY_MODULES.includes("cmd/help.ts"));
-});
-
-Deno.test("every backend and chain module loaded at run time is listed", () => {
   const backends = loadedNames("keystore/registry.ts");
   assert(backends.length >= 6, "expected the registry's load() calls");
-  for (const n of backends) assert(BACKEND_MODULES.includes(`keystore/${n}.ts`), n);
+  for (const n of backends) assert(MODULES.includes(`keystore/${n}.ts`), n);
   const chain = loadedNames("sts/chain.ts");
   assert(chain.length >= 6, "expected the chain's load() calls");
-  for (const n of chain) assert(CHAIN_MODULES.includes(`sts/${n}`), n);
-});
-
-Deno.test("run-time imports are used only where a list covers them", () => {
-  const users: string[] = [];
-  const dirs = ["cmd", "sts", "sts/aws", "sts/config", "sts/mfa", "sts/providers", "keystore"];
-  for (const dir of [...dirs, "server", "lib", "ffi"]) {
-    for (const e of Deno.readDirSync(`${ROOT}${dir}`)) {
-      if (!e.isFile || !e.name.endsWith(".ts") || e.name.endsWith("_test.ts")) continue;
-      const text = Deno.readTextFileSync(`${ROOT}${dir}/${e.name}`);
-      if (/importAtRunTime\s*(<[^>]*>)?\(/.test(text) || /import\(\s*new URL\(/.test(text)) {
-        users.push(`${dir}/${e.name}`);
-      }
-    }
-  }
-  assertEquals(users.sort(), [
-    "cmd/app.ts",
-    "keystore/registry.ts",
-    "lib/lazy_import.ts",
-    // ffi/kernel32.ts, listed in cmd/app.ts LAZY_MODULES.
-    "lib/tty.ts",
-    "sts/chain.ts",
-  ]);
+  for (const n of chain) assert(MODULES.includes(`sts/${n}`), n);
 });

@@ -3,7 +3,8 @@
  * (docs/BENCHMARKS.md): a cached session and `--no-session`. Each module on that path costs start-up
  * time, so the lists below are exact; a change that adds one must say so here (and measure it).
  * The modules are read from `DENO_LOG=debug`, which names every file Deno fetches, walked
- * `import()` targets included.
+ * `import()` targets included. In the release bundle they are the entry half (scripts/bundle.ts
+ * HOT_MODULES), and tests/build_test.ts checks that the same two calls load nothing else there.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
@@ -32,8 +33,6 @@ const COMMON = [
   "cmd/open_keystore.ts",
   "cmd/output.ts",
   "cmd/parser.ts",
-  "cmd/profile_arg.ts",
-  "cmd/profile_picker.ts",
   "keystore/credential_items.ts",
   "keystore/file.ts",
   "keystore/file_names.ts",
@@ -50,7 +49,6 @@ const COMMON = [
   "lib/log.ts",
   "lib/regular_file.ts",
   "lib/secret_env.ts",
-  "lib/tty.ts",
   "main.ts",
   "sts/chain.ts",
   "sts/config/config.ts",

@@ -5,6 +5,7 @@
  * endpoint, key (masked) and outcome; parameters and answers are never logged (they hold MFA
  * codes, tokens and secrets).
  */
+import { AwsV4Signer } from "aws4fetch";
 import type { Credentials } from "../../lib/credentials.ts";
 import { debug, maskKey } from "../../lib/log.ts";
 import { AwsServiceError, serviceErrorFromResponse } from "./error.ts";
@@ -69,7 +70,6 @@ async function attempt(req: QueryRequest): Promise<XmlElement> {
     checkHeaderValue(operationName(req), "access key id", req.credentials.accessKeyId);
     checkHeaderValue(operationName(req), "session token", req.credentials.sessionToken ?? "");
     checkHeaderValue(operationName(req), "signing region", req.endpoint.signingRegion);
-    const { AwsV4Signer } = await import("aws4fetch");
     const signed = await new AwsV4Signer({
       method: "POST",
       url,

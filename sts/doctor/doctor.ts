@@ -13,6 +13,7 @@ import { checkKeystore } from "./keystore_checks.ts";
 import { checkLocks } from "./lock_checks.ts";
 import { checkProfile, type ProfileCheckContext } from "./profile_checks.ts";
 import type { CheckGroup, DoctorReport } from "./report.ts";
+import { importAtRunTime } from "../../lib/lazy_import.ts";
 
 export interface DoctorOptions {
   /** Check only this profile and its source profiles; "" for every profile. */
@@ -65,7 +66,9 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   }
 
   if (o.online) {
-    const { checkReachability } = await import("./online_checks.ts");
+    const { checkReachability } = await importAtRunTime<typeof import("./online_checks.ts")>(
+      "sts/doctor/online_checks.ts",
+    );
     const profiles = names.map((n) => resolvedOrUndefined(ctx, n)).filter((p) => p !== undefined);
     groups.push({ kind: "reachability", name: "", checks: await checkReachability(profiles, env) });
   }

@@ -10,6 +10,7 @@ import { debug } from "../../lib/log.ts";
 import { UserError } from "../../lib/errors.ts";
 import type { ProfileConfig } from "../config/profile_config.ts";
 import { runShellCommand } from "../../lib/shell_process.ts";
+import { importAtRunTime } from "../../lib/lazy_import.ts";
 
 /** How long a prompted code is reused: about one TOTP window either side. */
 const PROMPTED_CODE_REUSE_MS = 60_000;
@@ -67,7 +68,9 @@ export async function getMfaToken(mfaSerial: string, settings: MfaSettings): Pro
 }
 
 async function promptForCode(mfaSerial: string, method: string): Promise<string> {
-  const drivers = await import("./prompt_drivers.ts");
+  const drivers = await importAtRunTime<typeof import("./prompt_drivers.ts")>(
+    "sts/mfa/prompt_drivers.ts",
+  );
   const driver = method !== "" ? method : drivers.defaultPromptDriver({ serverMode: false });
   debug(`Using prompt driver: ${driver}`);
   return await drivers.promptWithDriver(driver, mfaSerial);

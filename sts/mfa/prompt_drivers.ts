@@ -6,6 +6,7 @@
 import { UsageError, UserError } from "../../lib/errors.ts";
 import { promptTerminal, terminalAvailable } from "../../lib/tty.ts";
 import { findExecutable } from "../../lib/which.ts";
+import { importAtRunTime } from "../../lib/lazy_import.ts";
 
 /** The drivers that run an external program, with the binary each needs. */
 const BINARY_DRIVERS: Record<string, string> = {
@@ -95,7 +96,9 @@ export async function promptWithDriver(
     case "ykman":
       return await runDriver("ykman", ykmanArgs(mfaSerial, env), env, "ykman: ");
     case "wincredui": {
-      const { promptWincredui } = await import("./prompt_wincredui.ts");
+      const { promptWincredui } = await importAtRunTime<typeof import("./prompt_wincredui.ts")>(
+        "sts/mfa/prompt_wincredui.ts",
+      );
       return (await promptWincredui(message, mfaSerial)).trim();
     }
     default:

@@ -4,9 +4,10 @@
  * serial without `arn:aws:iam::` and `:mfa`); the code is typed into the password field.
  */
 import { UserError } from "../../lib/errors.ts";
+import { importAtRunTime } from "../../lib/lazy_import.ts";
 
 export async function promptWincredui(message: string, mfaSerial: string): Promise<string> {
-  const ffi = await import("../../ffi/credui.ts");
+  const ffi = await importAtRunTime<typeof import("../../ffi/credui.ts")>("ffi/credui.ts");
   const { rc, password } = await callCredUi(
     message,
     mfaSerial,
@@ -27,7 +28,7 @@ export async function callCredUi(
   mfaSerial: string,
   flags: number,
 ): Promise<{ rc: number; password: string }> {
-  const ffi = await import("../../ffi/credui.ts");
+  const ffi = await importAtRunTime<typeof import("../../ffi/credui.ts")>("ffi/credui.ts");
   const credui = ffi.loadCredUi();
   const messageText = ffi.wideString(message);
   const caption = ffi.wideString("Enter MFA code for aws-vault");

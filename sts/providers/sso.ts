@@ -37,6 +37,7 @@ import type { FetchedCredentials } from "../session_cache.ts";
 import type { SsoClientOptions, SsoOidcClient } from "../aws/sso_oidc_client.ts";
 import type { LoginResult } from "../sso_auth_code.ts";
 import type { Env } from "./sts_access.ts";
+import { importAtRunTime } from "../../lib/lazy_import.ts";
 
 /**
  * How long a second process waits for one that runs a login: longer than a device code lives,
@@ -109,8 +110,8 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     const { token, stored } = await this.#oidcToken(refused);
     // Loaded only when a call is made: `credential_process` start-up does not pay for them.
     const [{ SsoClient }, { AwsServiceError }] = await Promise.all([
-      import("../aws/sso_client.ts"),
-      import("../aws/error.ts"),
+      importAtRunTime<typeof import("../aws/sso_client.ts")>("sts/aws/sso_client.ts"),
+      importAtRunTime<typeof import("../aws/error.ts")>("sts/aws/error.ts"),
     ]);
     const sso = new SsoClient(this.#clientOptions());
     let creds;
@@ -196,7 +197,9 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
   }
 
   async #cliCachePath(): Promise<string | undefined> {
-    const { ssoCliCacheDir, ssoCliCacheFile } = await import("../sso_cli_cache.ts");
+    const { ssoCliCacheDir, ssoCliCacheFile } = await importAtRunTime<
+      typeof import("../sso_cli_cache.ts")
+    >("sts/sso_cli_cache.ts");
     const dir = this.options.cliCacheDir === undefined
       ? ssoCliCacheDir(this.options.env)
       : this.options.cliCacheDir;
@@ -209,7 +212,9 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
   async #cliToken(): Promise<StoredToken | undefined> {
     const path = await this.#cliCachePath();
     if (!path) return undefined;
-    const { readSsoCliToken } = await import("../sso_cli_cache.ts");
+    const { readSsoCliToken } = await importAtRunTime<typeof import("../sso_cli_cache.ts")>(
+      "sts/sso_cli_cache.ts",
+    );
     const t = readSsoCliToken(path);
     if (!t) return undefined;
     if (t.startUrl !== "" && t.startUrl !== this.profile.ssoStartUrl) {
@@ -242,7 +247,7 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
   /** CreateToken with the refresh token; undefined when the refresh is refused (4xx). */
   async #refresh(t: StoredToken): Promise<OidcToken | undefined> {
     const [{ AwsServiceError }, oidc] = await Promise.all([
-      import("../aws/error.ts"),
+      importAtRunTime<typeof import("../aws/error.ts")>("sts/aws/error.ts"),
       this.#oidcClient(),
     ]);
     const registration = t.registration!;
@@ -300,7 +305,9 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     }
     const path = await this.#cliCachePath();
     if (!path) return;
-    const { cliTokenOf, ssoCliTokenExists, writeSsoCliToken } = await import("../sso_cli_cache.ts");
+    const { cliTokenOf, ssoCliTokenExists, writeSsoCliToken } = await importAtRunTime<
+      typeof import("../sso_cli_cache.ts")
+    >("sts/sso_cli_cache.ts");
     const shared = /^true$/i.test(this.options.env("AWS_VAULT_SSO_SHARED_CACHE") ?? "");
     if (!shared && !(await ssoCliTokenExists(path))) return;
     try {
@@ -337,14 +344,18 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     let result: LoginResult;
     if (authCode) {
       debug(`Logging in to ${p.ssoStartUrl} with the authorization code flow (PKCE)`);
-      const { authorizationCodeLogin } = await import("../sso_auth_code.ts");
+      const { authorizationCodeLogin } = await importAtRunTime<
+        typeof import("../sso_auth_code.ts")
+      >("sts/sso_auth_code.ts");
       result = await authorizationCodeLogin({
         ...common,
         timeoutMs: this.options.callbackTimeoutMs,
       });
     } else {
       debug(`Logging in to ${p.ssoStartUrl} with the device code flow: ${deviceReason}`);
-      const { deviceCodeLogin } = await import("../sso_device_code.ts");
+      const { deviceCodeLogin } = await importAtRunTime<typeof import("../sso_device_code.ts")>(
+        "sts/sso_device_code.ts",
+      );
       result = await deviceCodeLogin({
         ...common,
         sleep: this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))),
@@ -367,7 +378,9 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     if (p.ssoUseDeviceCode) {
       return "asked for with --use-device-code or AWS_VAULT_SSO_USE_DEVICE_CODE";
     }
-    const { browserUnavailableReason } = await import("../../lib/browser.ts");
+    const { browserUnavailableReason } = await importAtRunTime<
+      typeof import("../../lib/browser.ts")
+    >("lib/browser.ts");
     return browserUnavailableReason(this.options.env);
   }
 
@@ -378,7 +391,9 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
   }
 
   async #oidcClient(): Promise<SsoOidcClient> {
-    const { SsoOidcClient } = await import("../aws/sso_oidc_client.ts");
+    const { SsoOidcClient } = await importAtRunTime<typeof import("../aws/sso_oidc_client.ts")>(
+      "sts/aws/sso_oidc_client.ts",
+    );
     return new SsoOidcClient(this.#clientOptions());
   }
 
@@ -392,7 +407,8 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     notify(`${BROWSER_PROMPT}${url}\n`);
     try {
       if (this.options.openBrowser) await this.options.openBrowser(url);
-      else await (await import("../../lib/browser.ts")).openBrowser(url);
+      else {await (await importAtRunTime<typeof import("../../lib/browser.ts")>("lib/browser.ts"))
+          .openBrowser(url);}
     } catch (err) {
       debug(`Failed to open browser: ${(err as Error).message}`);
     }

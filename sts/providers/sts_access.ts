@@ -6,6 +6,7 @@ import type { Credentials } from "../../lib/credentials.ts";
 import { debug, maskKey } from "../../lib/log.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import type { ProfileConfig } from "../config/profile_config.ts";
+import { importAtRunTime } from "../../lib/lazy_import.ts";
 
 export type Env = (name: string) => string | undefined;
 
@@ -15,7 +16,9 @@ export async function newStsClient(
   credentials: Credentials | undefined,
   env: Env,
 ) {
-  const { StsClient } = await import("../aws/sts_client.ts");
+  const { StsClient } = await importAtRunTime<typeof import("../aws/sts_client.ts")>(
+    "sts/aws/sts_client.ts",
+  );
   return new StsClient({ profile, credentials, env });
 }
 
