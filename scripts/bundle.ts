@@ -16,9 +16,12 @@
  * shared `chunk-*.js` that the entry imports. The program loads modules it may not need with
  * lib/lazy_import.ts (no literal `import()`, tests/layout_test.ts checks), so the generated entry
  * hands lib/lazy_import.ts a table of every program module before main.ts runs, and the entry's
- * import of cold.js is made at run time, where `deno run` does not walk it at start-up.
- * `deno bundle` uses esbuild, which it fetches from npm on first use.
+ * import of cold.js is made at run time, where `deno run` does not walk it at start-up. The entry
+ * half's top-level functions are then made to compile with their file (scripts/eager_compile.ts),
+ * so that they come from Deno's code cache. `deno bundle` uses esbuild, which it fetches from npm on
+ * first use.
  */
+import { eagerTopLevelFunctions } from "./eager_compile.ts";
 import { fileURLToPath } from "node:url";
 import { isAbsolute, join, relative } from "node:path";
 
@@ -136,6 +139,12 @@ export async function bundle(outDir = BUNDLE_DIR): Promise<string> {
     }
   } finally {
     await Deno.remove(work, { recursive: true });
+  }
+  // The entry half: the entry and the chunk it shares with the cold half.
+  for (const e of Deno.readDirSync(out)) {
+    if (e.name === COLD_FILE) continue;
+    const path = join(out, e.name);
+    Deno.writeTextFileSync(path, eagerTopLevelFunctions(Deno.readTextFileSync(path)).code);
   }
   return join(out, ENTRY_FILE);
 }

@@ -9,6 +9,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { compileArgs, ROOT } from "../scripts/build.ts";
 import { bundle, COLD_FILE, ENTRY_FILE, programModules as allModules } from "../scripts/bundle.ts";
+import { eagerTopLevelFunctions } from "../scripts/eager_compile.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { fakeAwsHome } from "./fake_aws/home.ts";
 import { runCli } from "./run_cli.ts";
@@ -82,6 +83,12 @@ Deno.test("the bundle holds every program module once, and deno compile embeds o
     assertEquals(programModules().filter((m) => !hot.includes(m) && !cold.includes(m)), []);
     // Each module in one file only, so that both halves share its one instance.
     assertEquals(hot.filter((m) => cold.includes(m)), []);
+    // The entry half's functions compile with their file (scripts/eager_compile.ts).
+    for (const f of files.filter((f) => f !== COLD_FILE)) {
+      const text = Deno.readTextFileSync(`${dir}/bundle/${f}`);
+      assertEquals(eagerTopLevelFunctions(text).count, 0, f);
+    }
+    assert(eagerTopLevelFunctions(Deno.readTextFileSync(`${dir}/bundle/${COLD_FILE}`)).count > 100);
 
     // The release build's arguments (scripts/build.ts compileArgs), on this bundle.
     const out = await new Deno.Command(Deno.execPath(), {
