@@ -12,21 +12,21 @@
  * module a table of every program module instead.
  */
 
-/** The bundle's modules by path, each loaded on its first import (set by scripts/bundle.ts). */
-type ModuleTable = Record<string, () => Promise<unknown>>;
+/** Finds a module of the bundle by its path; undefined if the bundle has no such module. */
+type BundledModules = (path: string) => Promise<unknown>;
 
-let bundled: ModuleTable | undefined;
+let bundled: BundledModules | undefined;
 
-/** Called first thing by the bundle's entry point, before main.ts runs. */
-export function useBundledModules(table: ModuleTable): void {
-  bundled = table;
+/** Called first thing by the bundle's entry point (scripts/bundle.ts), before main.ts runs. */
+export function useBundledModules(find: BundledModules): void {
+  bundled = find;
 }
 
 export function importAtRunTime<T>(path: string): Promise<T> {
   if (bundled) {
-    const load = bundled[path];
-    if (!load) return Promise.reject(new Error(`module ${path} is not in the bundle`));
-    return load() as Promise<T>;
+    return bundled(path).then((module) =>
+      module ?? Promise.reject(new Error(`module ${path} is not in the bundle`))
+    ) as Promise<T>;
   }
   // From source: paths are from the repository root, and this file is lib/lazy_import.ts. Built
   // here, not at load: the first `new URL` costs 0.3 ms, which the bundle never needs to pay.
