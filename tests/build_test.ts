@@ -13,6 +13,7 @@ import { eagerTopLevelFunctions } from "../scripts/eager_compile.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { fakeAwsHome } from "./fake_aws/home.ts";
 import { runCli } from "./run_cli.ts";
+import { join } from "node:path";
 
 /** A module that exports only types is erased at compile time and never embedded. */
 function hasRunTimeCode(path: string): boolean {
@@ -71,7 +72,7 @@ Deno.test("the bundle holds every program module once, and deno compile embeds o
   const dir = await Deno.makeTempDir({ prefix: "aws-vault-build-" });
   try {
     const entry = await bundle(`${dir}/bundle`);
-    assertEquals(entry, `${dir}/bundle/${ENTRY_FILE}`);
+    assertEquals(entry, join(dir, "bundle", ENTRY_FILE));
     // The entry, the cold half, and the one chunk both import.
     const files = [...Deno.readDirSync(`${dir}/bundle`)].map((e) => e.name).sort();
     assertEquals(files.length, 3, files.join(" "));
