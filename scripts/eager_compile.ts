@@ -3,10 +3,10 @@
  * Deno's code cache; scripts/bundle.ts applies it to the entry half of the release bundle.
  *
  * Why: V8 compiles a function the first time it is called, unless it is a parenthesized function
- * expression, which it compiles eagerly with the script. Deno writes a module's code cache right
- * after compiling it, before it runs, so a function compiled lazily is compiled again by every
- * process: the 80-odd functions a cached `credential_process` call runs cost it 2-3 ms each time
- * (V8's `--log-function-events`; docs/BENCHMARKS.md has the figures).
+ * expression, which it compiles eagerly with the script. Deno's code cache holds only what was
+ * compiled with the module, so a function compiled lazily is compiled again by every process: the
+ * 80-odd functions a cached `credential_process` call runs cost it about 2 ms each time (V8's
+ * `--log-function-events`; docs/BENCHMARKS.md has the figures).
  *
  * Each top-level `function f(...) {...}` becomes `var f = (function f(...) {...});`, moved to the top
  * of the file in its original order. That keeps the declarations' meaning: they were created before
