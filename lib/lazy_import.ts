@@ -9,7 +9,7 @@
  * invisible to the walk. It is invisible to the bundler too, which keeps the release bundle in two
  * halves (scripts/bundle.ts): esbuild would give every literal `import()` target a file of its own,
  * and `deno run` would walk those files at start-up as well. The bundle's entry point hands this
- * module a table of every program module instead.
+ * module a finder for every program module instead.
  */
 
 /** Finds a module of the bundle by its path; undefined if the bundle has no such module. */

@@ -14,8 +14,8 @@
  *
  * esbuild's code splitting keeps one instance of every module: what both halves import lands in one
  * shared `chunk-*.js` that the entry imports. The program loads modules it may not need with
- * lib/lazy_import.ts (no literal `import()`, tests/layout_test.ts checks), so the generated entry
- * hands lib/lazy_import.ts a table of every program module before main.ts runs, and the entry's
+ * lib/lazy_import.ts (no literal `import()`, tests/lazy_modules_test.ts checks), so the generated
+ * entry hands lib/lazy_import.ts a finder for every program module before main.ts runs, and the entry's
  * import of cold.js is made at run time, where `deno run` does not walk it at start-up. The entry
  * half's top-level functions are then made to compile with their file (scripts/eager_compile.ts),
  * so that they come from Deno's code cache. `deno bundle` uses esbuild, which it fetches from npm on
@@ -84,7 +84,7 @@ export function entrySources(modules = programModules()): { entry: string; cold:
     "// A run-time specifier, made on first use: `deno run` would load a literal import() target at",
     "// start-up, and the first `new URL` costs 0.3 ms.",
     "useBundledModules((path) =>",
-    "  path in hot",
+    "  Object.hasOwn(hot, path)",
     "    ? Promise.resolve(hot[path])",
     `    : import(new URL("./${COLD_FILE}", import.meta.url).href).then((c) => c.modules[path])`,
     ");",
