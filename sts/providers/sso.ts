@@ -406,9 +406,10 @@ export class SsoRoleCredentialsProvider implements CredentialsProvider {
     debug("Opening SSO authorization page in browser");
     notify(`${BROWSER_PROMPT}${url}\n`);
     try {
-      if (this.options.openBrowser) await this.options.openBrowser(url);
-      else {await (await importAtRunTime<typeof import("../../lib/browser.ts")>("lib/browser.ts"))
-          .openBrowser(url);}
+      const open = this.options.openBrowser ?? (await importAtRunTime<
+        typeof import("../../lib/browser.ts")
+      >("lib/browser.ts")).openBrowser;
+      await open(url);
     } catch (err) {
       debug(`Failed to open browser: ${(err as Error).message}`);
     }
