@@ -214,7 +214,8 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
-function openLibrary(): KeyutilsLibrary {
+/** libkeyutils, or KeystoreUnavailableError naming the package that ships it. */
+export function openKeyutils(): KeyutilsLibrary {
   try {
     return loadKeyutils();
   } catch (err) {
@@ -226,19 +227,32 @@ function openLibrary(): KeyutilsLibrary {
 }
 
 /**
+ * The serial of the keyring `name` below `parent` (a serial or a KEY_SPEC_* id), or undefined
+ * when the search finds none. It only searches: doctor uses it to look without creating.
+ */
+export function findKeyring(
+  lib: KeyutilsLibrary,
+  parent: number,
+  name: string,
+  where: string,
+): number | undefined {
+  const found = Number(lib.keyutils.keyctl_search(parent, cString("keyring"), cString(name), 0));
+  if (found >= 0) return found;
+  const errno = lib.errno();
+  if (errno === ENOKEY) return undefined;
+  throw new KeystoreUnavailableError(
+    new KeyctlError(`searching for keyring ${JSON.stringify(name)} in ${where}`, errno).message,
+  );
+}
+
+/**
  * Opens the keyring `name` below `parent` (a serial or a KEY_SPEC_* id), creating it when a
  * search finds none, as keyring's keyctl opener does.
  */
 export function openKeyctlKeystoreIn(parent: number, name: string, where: string): Keystore {
-  const lib = openLibrary();
-  const found = Number(lib.keyutils.keyctl_search(parent, cString("keyring"), cString(name), 0));
-  if (found >= 0) return new KeyctlKeystore(lib, found);
-  const errno = lib.errno();
-  if (errno !== ENOKEY) {
-    throw new KeystoreUnavailableError(
-      new KeyctlError(`opening keyring ${JSON.stringify(name)} in ${where}`, errno).message,
-    );
-  }
+  const lib = openKeyutils();
+  const found = findKeyring(lib, parent, name, where);
+  if (found !== undefined) return new KeyctlKeystore(lib, found);
   const created = lib.keyutils.add_key(cString("keyring"), cString(name), null, 0n, parent);
   if (created < 0) {
     throw new KeystoreUnavailableError(
@@ -251,10 +265,14 @@ export function openKeyctlKeystoreIn(parent: number, name: string, where: string
 
 /** Opens `aws-vault` in the keyring of `options.keyctlScope` (default `user`). */
 export function openKeyctlKeystore(options: KeystoreOptions): Promise<Keystore> {
-  return settle(() => openScope(options));
+  return settle(() => {
+    const { scope, parent } = keyctlScope(options);
+    return openKeyctlKeystoreIn(parent, KEYCTL_KEYRING_NAME, `the ${scope} keyring`);
+  });
 }
 
-function openScope(options: KeystoreOptions): Keystore {
+/** The scope `options.keyctlScope` names ("" is `user`) and its KEY_SPEC_* id. */
+export function keyctlScope(options: KeystoreOptions): { scope: string; parent: number } {
   const scope = options.keyctlScope || DEFAULT_KEYCTL_SCOPE;
   const parent = KEYCTL_SCOPES[scope];
   if (parent === undefined) {
@@ -264,5 +282,5 @@ function openScope(options: KeystoreOptions): Keystore {
       })`,
     );
   }
-  return openKeyctlKeystoreIn(parent, KEYCTL_KEYRING_NAME, `the ${scope} keyring`);
+  return { scope, parent };
 }

@@ -11,9 +11,7 @@ import { DEFAULT_COLLECTION } from "./secret_service.ts";
 import { probeKWallet, probeSecretService } from "./probe_dbus.ts";
 import { probePass } from "./probe_pass.ts";
 import { type ProbeResult, result } from "./probe_result.ts";
-import { DEFAULT_KEYCTL_SCOPE, KEYCTL_KEYRING_NAME, KEYCTL_SCOPES } from "./keyctl.ts";
-import { ENOKEY, LIBKEYUTILS_SONAME, loadKeyutils } from "../ffi/libkeyutils.ts";
-import { cString } from "../ffi/c_string.ts";
+import { findKeyring, KEYCTL_KEYRING_NAME, keyctlScope, openKeyutils } from "./keyctl.ts";
 import type { KeystoreOptions } from "./keystore.ts";
 import { terminalAvailable } from "../lib/tty.ts";
 
@@ -106,45 +104,30 @@ function probeKeychain(options: KeystoreOptions, env: Env): ProbeResult {
 
 /**
  * keyctl: the library loads and the `aws-vault` keyring is searched for in the scope's keyring
- * (a search, not the opener, which would create it).
+ * with keyctl.ts's own search (not its opener, which would create the keyring).
  */
 function probeKeyctl(options: KeystoreOptions): ProbeResult {
-  const scope = options.keyctlScope || DEFAULT_KEYCTL_SCOPE;
-  const parent = KEYCTL_SCOPES[scope];
-  if (parent === undefined) {
-    return result(
-      "fail",
-      `unknown scope '${scope}'`,
-      `use one of ${Object.keys(KEYCTL_SCOPES).join(", ")}`,
-    );
-  }
-  let lib;
+  let scope: string;
+  let found: number | undefined;
   try {
-    lib = loadKeyutils();
-  } catch {
+    const named = keyctlScope(options);
+    scope = named.scope;
+    found = findKeyring(openKeyutils(), named.parent, KEYCTL_KEYRING_NAME, `the ${scope} keyring`);
+  } catch (err) {
     return result(
       "fail",
-      `cannot load ${LIBKEYUTILS_SONAME}`,
-      "install libkeyutils1 (Debian/Ubuntu) or keyutils-libs",
+      (err as Error).message,
+      "check --keyctl-scope, libkeyutils1 (Debian/Ubuntu) or keyutils-libs, and the session's " +
+        "keyrings (keyctl show)",
     );
   }
-  const found = Number(
-    lib.keyutils.keyctl_search(parent, cString("keyring"), cString(KEYCTL_KEYRING_NAME), 0),
-  );
   const volatile = "keys live in kernel memory: a reboot (or the end of the scope) empties them";
-  if (found >= 0) {
+  if (found !== undefined) {
     return result(
       "warn",
       `keyring '${KEYCTL_KEYRING_NAME}' found in the ${scope} keyring; ${volatile}`,
       "keep a copy of long-term keys elsewhere, or use a persistent backend",
       { listable: true, readable: true },
-    );
-  }
-  if (lib.errno() !== ENOKEY) {
-    return result(
-      "fail",
-      `cannot search the ${scope} keyring (errno ${lib.errno()})`,
-      "check --keyctl-scope and the session's keyrings (keyctl show)",
     );
   }
   return result(

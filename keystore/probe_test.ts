@@ -1,6 +1,7 @@
-import { assertEquals } from "../tests/assert.ts";
+import { assertEquals, assertRejects } from "../tests/assert.ts";
 import { probeBackend } from "./probe.ts";
-import type { KeystoreOptions } from "./keystore.ts";
+import { openKeyctlKeystore } from "./keyctl.ts";
+import { type KeystoreOptions, KeystoreUnavailableError } from "./keystore.ts";
 
 const options = { fileDir: "~/.awsvault/keys" } as KeystoreOptions;
 
@@ -26,4 +27,11 @@ Deno.test("file probe: without HOME a ~ directory is a failure, as for the file 
     "fail",
     "cannot expand ~/.awsvault/keys: $HOME is not defined",
   ]);
+});
+
+Deno.test("keyctl probe: a bad scope fails in the words the keyctl backend uses", async () => {
+  const bad = { keyctlScope: "nosuch" } as KeystoreOptions;
+  const r = await probeBackend("keyctl", bad, () => undefined);
+  const opened = await assertRejects(() => openKeyctlKeystore(bad), KeystoreUnavailableError);
+  assertEquals([r.status, r.message], ["fail", opened.message]);
 });
