@@ -8,8 +8,6 @@
 import { type Kernel32, openKernel32 } from "./kernel32.ts";
 import { readUtf16z } from "./utf16.ts";
 
-export { decodeUtf16, readUtf16z, utf16z } from "./utf16.ts";
-
 export const CRED_TYPE_GENERIC = 1;
 export const CRED_PERSIST_LOCAL_MACHINE = 2;
 /** CRED_MAX_CREDENTIAL_BLOB_SIZE = 5 * 512 bytes. */

@@ -5,11 +5,9 @@ import {
   CRED_PERSIST_LOCAL_MACHINE,
   CRED_TYPE_GENERIC,
   CREDENTIALW,
-  decodeUtf16,
   readCredential,
-  readUtf16z,
-  utf16z,
 } from "./advapi32.ts";
+import { readUtf16z, utf16z } from "./utf16.ts";
 
 Deno.test("CREDENTIALW offsets match the 64-bit Windows layout", () => {
   const buf = buildCredential({
@@ -91,15 +89,4 @@ Deno.test("NULL pointers and an empty blob read as empty values", () => {
   assertEquals(record.blob.byteLength, 0);
   assertEquals(readUtf16z(null), "");
   assertEquals(addressOf(new Uint8Array()), 0n);
-});
-
-Deno.test("utf16z writes NUL-terminated UTF-16LE, surrogate pairs included", () => {
-  assertEquals(Array.from(utf16z("A")), [0x41, 0, 0, 0]);
-  assertEquals(Array.from(utf16z("")), [0, 0]);
-  assertEquals(Array.from(utf16z("é")), [0xe9, 0, 0, 0]);
-  assertEquals(Array.from(utf16z("𝄞")), [0x34, 0xd8, 0x1e, 0xdd, 0, 0]);
-  const text = "oidc:https://x.awsapps.com/start,ß,プロ";
-  const encoded = utf16z(text);
-  assertEquals(decodeUtf16(encoded.subarray(0, encoded.length - 2)), text);
-  assertEquals(readUtf16z(Deno.UnsafePointer.of(encoded)), text);
 });

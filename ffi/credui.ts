@@ -1,6 +1,7 @@
 /**
  * Raw Deno FFI binding of `CredUIPromptForCredentialsW` (credui.dll, Windows only). No policy:
- * sts/prompt_wincredui.ts decides what to show. Nothing is loaded at import time.
+ * sts/mfa/prompt_wincredui.ts decides what to show; its strings are ffi/utf16.ts buffers. Nothing
+ * is loaded at import time.
  */
 
 const SYMBOLS = {
@@ -41,28 +42,6 @@ export const CREDUI_FLAGS_KEEP_USERNAME = 0x100000;
 export const CREDUI_MAX_USERNAME_LENGTH = 513;
 export const CREDUI_MAX_PASSWORD_LENGTH = 256;
 export const ERROR_CANCELLED = 1223;
-
-/** A NUL-terminated UTF-16LE string buffer. */
-export function wideString(text: string, capacity = text.length + 1): Uint8Array<ArrayBuffer> {
-  const buf = new Uint8Array(new ArrayBuffer(capacity * 2));
-  const view = new DataView(buf.buffer);
-  for (let i = 0; i < text.length && i < capacity - 1; i++) {
-    view.setUint16(i * 2, text.charCodeAt(i), true);
-  }
-  return buf;
-}
-
-/** Reads a NUL-terminated UTF-16LE string from a buffer. */
-export function readWideString(buf: Uint8Array): string {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let out = "";
-  for (let i = 0; i + 1 < buf.byteLength; i += 2) {
-    const c = view.getUint16(i, true);
-    if (c === 0) break;
-    out += String.fromCharCode(c);
-  }
-  return out;
-}
 
 /**
  * A CREDUI_INFOW (x64 layout: cbSize, padding, hwndParent, pszMessageText, pszCaptionText,

@@ -18,8 +18,8 @@ import {
   ERROR_NOT_FOUND,
   openAdvapi32,
   readCredential,
-  utf16z,
 } from "../ffi/advapi32.ts";
+import { utf16z } from "../ffi/utf16.ts";
 import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
 
 /** keyring's WinCredPrefix ("aws-vault") + ":" + ServiceName ("aws-vault") + ":". */

@@ -5,6 +5,7 @@
  */
 import { UserError } from "../../lib/errors.ts";
 import { importAtRunTime } from "../../lib/lazy_import.ts";
+import { decodeUtf16z, utf16z } from "../../ffi/utf16.ts";
 
 export async function promptWincredui(message: string, mfaSerial: string): Promise<string> {
   const ffi = await importAtRunTime<typeof import("../../ffi/credui.ts")>("ffi/credui.ts");
@@ -30,18 +31,18 @@ export async function callCredUi(
 ): Promise<{ rc: number; password: string }> {
   const ffi = await importAtRunTime<typeof import("../../ffi/credui.ts")>("ffi/credui.ts");
   const credui = ffi.loadCredUi();
-  const messageText = ffi.wideString(message);
-  const caption = ffi.wideString("Enter MFA code for aws-vault");
+  const messageText = utf16z(message);
+  const caption = utf16z("Enter MFA code for aws-vault");
   const info = ffi.credUiInfo(messageText, caption);
-  const userName = ffi.wideString(
+  const userName = utf16z(
     mfaSerial.replace("arn:aws:iam::", "").replace(":mfa", ""),
     ffi.CREDUI_MAX_USERNAME_LENGTH,
   );
-  const password = ffi.wideString("", ffi.CREDUI_MAX_PASSWORD_LENGTH);
+  const password = utf16z("", ffi.CREDUI_MAX_PASSWORD_LENGTH);
   const save = new Uint8Array(4);
   const rc = await credui.CredUIPromptForCredentialsW(
     info,
-    ffi.wideString("aws-vault"),
+    utf16z("aws-vault"),
     null,
     0,
     userName,
@@ -54,7 +55,7 @@ export async function callCredUi(
   // Keep the strings referenced by `info` alive until the call has returned.
   void messageText;
   void caption;
-  const code = ffi.readWideString(password);
+  const code = decodeUtf16z(password);
   password.fill(0);
   return { rc, password: code };
 }
