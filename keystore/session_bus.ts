@@ -97,8 +97,10 @@ function isUnixDesktopOs(): boolean {
 
 /** secret-service probe: libsecret is installed and the session bus can be reached. */
 export async function secretServiceAvailable(env: Env = processEnv): Promise<boolean> {
-  if (!isUnixDesktopOs() || sessionBusAddress(env) === undefined) return false;
-  return libsecretInstalled(env) && await sessionBusReachable(env);
+  if (!isUnixDesktopOs()) return false;
+  // Looked up once: without the variable it is a stat of $XDG_RUNTIME_DIR/bus.
+  const address = sessionBusAddress(env);
+  return address !== undefined && libsecretInstalled(env) && await connectsToAny(address);
 }
 
 function libsecretInstalled(env: Env): boolean {
