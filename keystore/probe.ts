@@ -17,11 +17,11 @@ import { terminalAvailable } from "../lib/tty.ts";
 
 type Env = (name: string) => string | undefined;
 
-/** Probes the named backend; `env` defaults to the process environment. */
+/** Probes the named backend in `env` (doctor's view of the environment, withheld variables too). */
 export async function probeBackend(
   name: string,
   options: KeystoreOptions,
-  env: Env = (n) => Deno.env.get(n),
+  env: Env,
 ): Promise<ProbeResult> {
   switch (name) {
     case "secret-service":

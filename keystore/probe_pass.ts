@@ -31,7 +31,7 @@ export async function probePass(options: KeystoreOptions, env: Env): Promise<Pro
   const ids = Deno.readTextFileSync(gpgId).split("\n").map((l) => l.trim()).filter((l) =>
     l !== "" && !l.startsWith("#")
   );
-  const gpg = findExecutable("gpg2", env) ?? findExecutable("gpg", env);
+  const gpg = findGpg(env);
   if (gpg === undefined) return result("fail", "gpg is not installed", "install gnupg");
   const missing: string[] = [];
   for (const id of ids) {
@@ -56,6 +56,11 @@ export async function probePass(options: KeystoreOptions, env: Env): Promise<Pro
   });
 }
 
+/** The gpg that pass runs: gpg2 when it is installed, else gpg (as the pass script picks). */
+function findGpg(env: Env): string | undefined {
+  return findExecutable("gpg2", env) ?? findExecutable("gpg", env);
+}
+
 /** pass uses the nearest .gpg-id from the entry's directory up to the store root. */
 function findGpgId(dir: string, prefix: string): string | undefined {
   const parts = prefix.split("/").filter((p) => p !== "");
@@ -78,9 +83,9 @@ function findGpgId(dir: string, prefix: string): string | undefined {
 export async function passItemDecrypts(
   options: KeystoreOptions,
   key: string,
-  env: Env = (n) => Deno.env.get(n),
+  env: Env,
 ): Promise<boolean> {
-  const gpg = findExecutable("gpg2", env) ?? findExecutable("gpg", env);
+  const gpg = findGpg(env);
   if (gpg === undefined) return false;
   const file = `${resolvePassDir(options.passDir, env)}/${
     passEntryName(options.passPrefix, key)
