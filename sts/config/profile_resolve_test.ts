@@ -2,17 +2,10 @@ import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { UserError } from "../../lib/errors.ts";
 import { type AwsConfigFile, loadConfigFile } from "./config.ts";
 import { resolveProfile } from "./profile_resolve.ts";
-import type { ProfileBaseConfig } from "./profile_config.ts";
+import { emptyBaseConfig } from "./profile_config.ts";
 
 const HOUR = 3_600_000;
-const BASE: ProfileBaseConfig = {
-  region: "",
-  mfaToken: "",
-  mfaPromptMethod: "",
-  duration: 0,
-  ssoUseStdout: false,
-  ssoUseDeviceCode: false,
-};
+const BASE = emptyBaseConfig();
 const NO_ENV = () => undefined;
 
 function envOf(vars: Record<string, string>) {
