@@ -120,8 +120,13 @@ function resolveOne(
  */
 const REGION_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 
+/** True for "" (not set) and for a valid region name. */
+export function isValidRegionName(value: string): boolean {
+  return value === "" || REGION_NAME.test(value);
+}
+
 function checkRegion(profile: string, key: "region" | "sso_region", value: string): void {
-  if (value === "" || REGION_NAME.test(value)) return;
+  if (isValidRegionName(value)) return;
   throw new UserError(
     `profile ${profile}: ${key} ${
       JSON.stringify(value.length > 64 ? value.slice(0, 64) + "..." : value)

@@ -8,33 +8,46 @@
  * The rules mirror profile_resolve.ts populateFromSection() for a blank profile (no flags, no
  * environment): a walk visits the profile, its include_profile chain, then [default]; the first
  * `sso_session` found sets the start URL from its `[sso-session]` section, overriding any
- * `sso_start_url` seen before it; otherwise the first `sso_start_url` wins. A profile that would
- * not resolve (an include or source_profile loop, bad session_tags anywhere the resolver reads
- * them) has no start URL. tests/config_scale_test.ts checks this against resolvedSsoStartUrl() on
- * random configs.
+ * `sso_start_url` seen before it; otherwise the first `sso_start_url` wins (sso_region the same
+ * way). A profile that would not resolve (an include or source_profile loop, bad session_tags or
+ * an invalid region or sso_region anywhere the resolver reads them) has no start URL.
+ * tests/config_scale_test.ts checks this against resolvedSsoStartUrl() on random configs, and
+ * sso_start_urls_test.ts on the cases those do not generate.
  */
 import type { AwsConfigFile } from "./config.ts";
-import { parseSessionTags } from "./profile_resolve.ts";
+import { isValidRegionName, parseSessionTags } from "./profile_resolve.ts";
+
+/**
+ * A setting an `[sso-session]` section overrides (sso_start_url, sso_region) as the walk from one
+ * node yields it.
+ */
+interface SessionSetting {
+  /** The first non-empty value in a profile section along the walk. */
+  first: string;
+  /** The result at the first node with sso_session, when there is one. */
+  session?: { exists: boolean; value: string };
+  /** The value the walk yields from a blank profile. */
+  value: string;
+}
 
 /** What the walk from one node (a profile name) yields, blank state in. */
 interface WalkSummary {
   /** The walk runs into an include loop. */
   loops: boolean;
-  /** The first non-empty sso_start_url along the walk. */
-  firstStartUrl: string;
-  /** The result at the first node with sso_session, when there is one. */
-  session?: { exists: boolean; url: string };
-  /** The start URL the walk yields from a blank profile. */
-  startUrl: string;
-  /** The first non-empty session_tags and source_profile along the walk. */
+  startUrl: SessionSetting;
+  ssoRegion: SessionSetting;
+  /** The first non-empty region, session_tags and source_profile along the walk. */
+  firstRegion: string;
   firstTags: string;
   firstSource: string;
 }
 
+const UNSET: SessionSetting = { first: "", value: "" };
 const END: WalkSummary = {
   loops: false,
-  firstStartUrl: "",
-  startUrl: "",
+  startUrl: UNSET,
+  ssoRegion: UNSET,
+  firstRegion: "",
   firstTags: "",
   firstSource: "",
 };
@@ -47,7 +60,10 @@ export function ssoStartUrlsByProfile(file: AwsConfigFile): Map<string, string> 
   const urls = new Map<string, string>();
   for (const name of file.profileNames()) {
     const own = summary(name);
-    urls.set(name, own.loops || !sourceChainResolves(name, summary, resolves) ? "" : own.startUrl);
+    urls.set(
+      name,
+      own.loops || !sourceChainResolves(name, summary, resolves) ? "" : own.startUrl.value,
+    );
   }
   return urls;
 }
@@ -95,35 +111,51 @@ function step(file: AwsConfigFile, name: string, next: WalkSummary): WalkSummary
   if (next.loops) return next;
   const values = file.profileSection(name)?.values;
   const v = (key: string) => values?.get(key) ?? "";
-  const ownUrl = v("sso_start_url");
-  const firstStartUrl = ownUrl || next.firstStartUrl;
-  let session = next.session;
-  let startUrl: string;
-  if (v("sso_session") !== "") {
-    const section = file.ssoSessionSection(v("sso_session"));
-    const sessionUrl = section?.values.get("sso_start_url") ?? "";
-    // The session's URL replaces whatever came before; later sections only fill it if empty.
-    session = { exists: section !== undefined, url: sessionUrl || firstStartUrl };
-    startUrl = session.url;
-  } else if (ownUrl !== "") {
-    // Kept unless a later sso_session with a section overrides it.
-    startUrl = next.session?.exists ? next.session.url : ownUrl;
-  } else {
-    startUrl = next.startUrl;
-  }
+  const sessionName = v("sso_session");
+  const section = sessionName === "" ? undefined : file.ssoSessionSection(sessionName);
+  const setting = (key: string, after: SessionSetting) =>
+    stepSetting(
+      v(key),
+      after,
+      sessionName === "" ? undefined : {
+        exists: section !== undefined,
+        value: section?.values.get(key) ?? "",
+      },
+    );
   return {
     loops: false,
-    firstStartUrl,
-    session,
-    startUrl,
+    startUrl: setting("sso_start_url", next.startUrl),
+    ssoRegion: setting("sso_region", next.ssoRegion),
+    firstRegion: v("region") || next.firstRegion,
     firstTags: v("session_tags") || next.firstTags,
     firstSource: v("source_profile") || next.firstSource,
   };
 }
 
 /**
- * True when `name`'s session_tags parse and its source_profile chain resolves (no loop, every
- * source's walk resolves): otherwise resolveProfile() would throw for it.
+ * One node's step for a setting: `own` is the profile section's value, `session` what its
+ * sso_session gives (when it has one).
+ */
+function stepSetting(
+  own: string,
+  next: SessionSetting,
+  session?: { exists: boolean; value: string },
+): SessionSetting {
+  const first = own || next.first;
+  if (session) {
+    // The session's value replaces whatever came before; later sections only fill it if empty.
+    const here = { exists: session.exists, value: session.value || first };
+    return { first, session: here, value: here.value };
+  }
+  // An own value is kept unless a later sso_session with a section overrides it.
+  const value = own === "" ? next.value : next.session?.exists ? next.session.value : own;
+  return { first, session: next.session, value };
+}
+
+/**
+ * True when `name`'s session_tags parse, its region and sso_region are valid, and its
+ * source_profile chain resolves (no loop, every source's walk resolves): otherwise
+ * resolveProfile() would throw for it.
  */
 function sourceChainResolves(
   name: string,
@@ -147,7 +179,10 @@ function sourceChainResolves(
     onPath.add(node);
     path.push(node);
     const s = summary(node);
-    if (s.loops || (s.firstTags !== "" && parseSessionTags(s.firstTags) === undefined)) {
+    if (
+      s.loops || (s.firstTags !== "" && parseSessionTags(s.firstTags) === undefined) ||
+      !isValidRegionName(s.firstRegion) || !isValidRegionName(s.ssoRegion.value)
+    ) {
       result = false;
       break;
     }
