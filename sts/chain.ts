@@ -78,7 +78,7 @@ export async function getCredentialsProvider(req: CredentialsRequest): Promise<C
 
 export interface ChainOptions {
   keystore: Keystore;
-  /** Keys present in the keystore (read once per process). */
+  /** Keys present in the keystore (read once per chain, shared with the session cache). */
   storedKeys: Set<string>;
   disableSessions: boolean;
   disableCache: boolean;
@@ -286,7 +286,7 @@ export class ChainBuilder {
     const { CachedSessionProvider, minTtlFromEnv, SessionStore } = await load<
       typeof import("./session_cache.ts")
     >("session_cache.ts");
-    this.store ??= new SessionStore(this.options.keystore);
+    this.store ??= new SessionStore(this.options.keystore, [...this.options.storedKeys]);
     return new CachedSessionProvider({
       store: this.store,
       meta: { type, profileName, mfaSerial },

@@ -15,7 +15,8 @@ import {
 import type { CredentialsProvider } from "../lib/credentials.ts";
 import { UsageError, UserError } from "../lib/errors.ts";
 import { DeferredProvider, getCredentialsProvider } from "./chain.ts";
-import { CachedSessionProvider } from "./session_cache.ts";
+import { CachedSessionProvider, SessionStore } from "./session_cache.ts";
+import type { Keystore } from "../keystore/keystore.ts";
 import { MasterCredentialsProvider } from "./providers/master.ts";
 import { SessionTokenProvider } from "./providers/session_token.ts";
 import { AssumeRoleProvider } from "./providers/assume_role.ts";
@@ -281,6 +282,48 @@ Deno.test("chain: stored keys without a config section are enough", async () => 
       await describe(provider),
       "cache(sts.GetSessionToken,nosection)<GetSessionToken(1h)<master(nosection)>>",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("chain: a cached session is served with one listing of the keystore", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chain-test-" });
+  try {
+    const keystore = await fileKeystore(`${dir}/keys`);
+    await storeMasterKeys(keystore, "jonsmith", dummyKeys());
+    const session = {
+      ...dummyKeys(),
+      accessKeyId: "ASIAEXAMPLE00000SESS",
+      sessionToken: "token",
+      expiration: new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000),
+    };
+    const meta = { type: "sts.GetSessionToken" as const, profileName: "jonsmith" };
+    await new SessionStore(keystore).set({ ...meta, mfaSerial: SERIAL }, session);
+    let listings = 0;
+    const counting: Keystore = {
+      backend: keystore.backend,
+      get: (key) => keystore.get(key),
+      set: (item) => keystore.set(item),
+      remove: (key) => keystore.remove(key),
+      keys: () => {
+        listings++;
+        return keystore.keys();
+      },
+    };
+    const { provider } = await getCredentialsProvider({
+      config: await configFromText(dir, README_CONFIG),
+      profileName: "jonsmith",
+      base: emptyBase(),
+      keystore: counting,
+      noSession: false,
+      env: envOf(),
+    });
+    assertEquals(await provider.retrieve(), session);
+    assertEquals(listings, 1);
+    // A second retrieve (a server's next request) lists the keystore again.
+    await provider.retrieve();
+    assertEquals(listings, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -55,7 +55,17 @@ export interface FetchedCredentials extends Credentials {
 
 /** Session items in a keystore. */
 export class SessionStore {
-  constructor(readonly keystore: Keystore) {}
+  #listed?: string[];
+
+  /**
+   * `listed`: the keystore's key list as the caller has just read it (the chain reads it to find
+   * stored keys). The first get() uses it rather than listing the keystore a second time, which a
+   * `credential_process` call served from the cache paid for (a D-Bus call, a `pass` directory
+   * walk). Later calls list again: a miss is re-checked under the lock with a fresh list.
+   */
+  constructor(readonly keystore: Keystore, listed?: string[]) {
+    this.#listed = listed;
+  }
 
   /** Deletes legacy session keys and expired ones; returns how many were deleted. */
   async removeOldSessions(keys?: string[], now = Date.now()): Promise<number> {
@@ -83,7 +93,8 @@ export class SessionStore {
   async get(meta: SessionMetadata): Promise<Credentials | undefined> {
     let keys: string[];
     try {
-      keys = await this.keystore.keys();
+      keys = this.#listed ?? await this.keystore.keys();
+      this.#listed = undefined;
       await this.removeOldSessions(keys);
     } catch (err) {
       debug(`Session cache unavailable: ${(err as Error).message}`);
