@@ -66,13 +66,22 @@ async function attempt(req: RestJsonRequest): Promise<Record<string, unknown>> {
   return parsed;
 }
 
+/** A string member of an answer; "" when it is missing or not a string. */
+export function stringField(obj: Record<string, unknown>, name: string): string {
+  const v = obj[name];
+  return typeof v === "string" ? v : "";
+}
+
+/** A finite number member of an answer; 0 when it is missing or not a number. */
+export function numberField(obj: Record<string, unknown>, name: string): number {
+  const v = obj[name];
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
 /** The AwsServiceError for a non-2xx REST-JSON answer. */
 export function restJsonError(operation: string, answer: HttpAnswer): AwsServiceError {
   const body = parseJsonObject(answer.text) ?? {};
-  const str = (name: string) => {
-    const v = body[name];
-    return typeof v === "string" ? v : "";
-  };
+  const str = (name: string) => stringField(body, name);
   const code = sanitizeCode(answer.headers.get("x-amzn-errortype") ?? "") ||
     sanitizeCode(str("__type") || str("code") || str("Code")) ||
     oauthErrorName(str("error"));

@@ -7,7 +7,7 @@
  */
 import type { Credentials } from "../../lib/credentials.ts";
 import { AwsServiceError } from "./error.ts";
-import { restJsonCall } from "./json.ts";
+import { restJsonCall, stringField } from "./json.ts";
 import { resolveEndpoint } from "./endpoints.ts";
 import type { SsoClientOptions } from "./sso_oidc_client.ts";
 
@@ -43,7 +43,7 @@ export class SsoClient {
     });
     const rc = out.roleCredentials;
     const fields = rc !== null && typeof rc === "object" ? rc as Record<string, unknown> : {};
-    const text = (name: string) => typeof fields[name] === "string" ? fields[name] as string : "";
+    const text = (name: string) => stringField(fields, name);
     const expirationMs = typeof fields.expiration === "number" ? fields.expiration : NaN;
     if (text("accessKeyId") === "" || !Number.isFinite(expirationMs)) {
       throw new AwsServiceError(

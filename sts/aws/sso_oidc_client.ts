@@ -6,7 +6,7 @@
  * (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, `[services]` sso_oidc, endpoint_url).
  * Errors are AwsServiceError with AWS's exception names (AuthorizationPendingException, ...).
  */
-import { restJsonCall } from "./json.ts";
+import { numberField as num, restJsonCall, stringField as str } from "./json.ts";
 import { resolveEndpoint } from "./endpoints.ts";
 import type { EndpointProfile } from "./endpoints.ts";
 
@@ -174,14 +174,4 @@ export class SsoOidcClient {
       retryDelayMs: this.options.retryDelayMs,
     });
   }
-}
-
-function str(obj: Record<string, unknown>, name: string): string {
-  const v = obj[name];
-  return typeof v === "string" ? v : "";
-}
-
-function num(obj: Record<string, unknown>, name: string): number {
-  const v = obj[name];
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
