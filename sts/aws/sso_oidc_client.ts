@@ -12,8 +12,6 @@ import type { EndpointProfile } from "./endpoints.ts";
 
 /** The device-code grant type of RFC 8628. */
 export const DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
-export const AUTHORIZATION_CODE_GRANT_TYPE = "authorization_code";
-export const REFRESH_TOKEN_GRANT_TYPE = "refresh_token";
 
 /** Options shared by the SSO clients. */
 export interface SsoClientOptions {
