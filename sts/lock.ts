@@ -24,7 +24,7 @@ import { formatDuration } from "../lib/duration.ts";
  */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5 * 60_000;
 /** When a waiter tells the user on stderr that it waits, for whom, and how to stop. */
-export const NOTICE_AFTER_MS = 1_000;
+const NOTICE_AFTER_MS = 1_000;
 
 const inProcess = new Map<string, Promise<void>>();
 

@@ -19,12 +19,12 @@ import type { OidcClientRegistration } from "../keystore/oidc_token_item.ts";
 import type { CreatedToken, SsoOidcClient } from "./aws/sso_oidc_client.ts";
 import { registerOidcClient } from "./sso_registration.ts";
 
-export const AUTH_CODE_GRANT_TYPES = ["authorization_code", "refresh_token"];
+const AUTH_CODE_GRANT_TYPES = ["authorization_code", "refresh_token"];
 const CALLBACK_PATH = "/oauth/callback";
 /** What is registered: the loopback redirect without a port. */
-export const REGISTERED_REDIRECT_URI = `http://127.0.0.1${CALLBACK_PATH}`;
+const REGISTERED_REDIRECT_URI = `http://127.0.0.1${CALLBACK_PATH}`;
 /** How long the user has to finish in the browser (the AWS CLI's overall timeout). */
-export const DEFAULT_CALLBACK_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_CALLBACK_TIMEOUT_MS = 10 * 60_000;
 
 export interface AuthCodeLoginOptions {
   oidc: SsoOidcClient;

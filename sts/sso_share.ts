@@ -11,7 +11,7 @@ import { OidcTokenCache } from "./oidc_token_cache.ts";
 import { cliTokenOf, ssoCliCacheDir, ssoCliCacheFile, writeSsoCliToken } from "./sso_cli_cache.ts";
 
 /** The profile of the chain that signs in with SSO (itself or a source profile), if any. */
-export function ssoProfileOf(profile: ProfileConfig): ProfileConfig | undefined {
+function ssoProfileOf(profile: ProfileConfig): ProfileConfig | undefined {
   for (let p: ProfileConfig | undefined = profile; p; p = p.sourceProfile) {
     if (p.ssoStartUrl !== "") return p;
   }

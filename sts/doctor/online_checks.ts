@@ -14,7 +14,7 @@ import { type Check, fail, ok, warn } from "./report.ts";
 type Env = (name: string) => string | undefined;
 
 /** AWS's limit for the signing time against its clock. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 /** Warn well before the limit: clocks drift. */
 const WARN_CLOCK_SKEW_MS = 5 * 60_000;
 const TIMEOUT_MS = 5000;

@@ -47,7 +47,7 @@ export const SSO_LOCK_TIMEOUT_MS = 15 * 60_000;
 /** botocore tokens.py SSOTokenProvider._REFRESH_WINDOW: refresh with less than this left. */
 export const REFRESH_WINDOW_MS = 15 * 60_000;
 /** The AWS CLI's default scope for sso-session profiles (SSOTokenFetcherAuth). */
-export const SSO_SESSION_DEFAULT_SCOPES = ["sso:account:access"];
+const SSO_SESSION_DEFAULT_SCOPES = ["sso:account:access"];
 /** A registration is reused only with this much left (the AWS CLI's expiry window). */
 const REGISTRATION_MIN_TTL_MS = 15 * 60_000;
 

@@ -17,7 +17,7 @@ import {
 } from "./sts_access.ts";
 
 /** The largest web_identity_token_file we read. */
-export const TOKEN_FILE_MAX_BYTES = 1024 * 1024;
+const TOKEN_FILE_MAX_BYTES = 1024 * 1024;
 
 export class WebIdentityProvider implements CredentialsProvider {
   constructor(readonly profile: ProfileConfig, readonly env: Env) {}
