@@ -9,7 +9,13 @@
  * - entry key = item key, value = the Item JSON as a binary ("stream") entry via writeEntry;
  *   readEntry returning no bytes means "not found", as in keyring.
  */
-import { DBusConnection, DBusConnectionError, DBusError, type DBusValue } from "./dbus.ts";
+import {
+  DBusConnection,
+  DBusConnectionError,
+  DBusError,
+  type DBusValue,
+  type MethodCall,
+} from "./dbus.ts";
 import { debug } from "../lib/log.ts";
 import { sessionBusAddress } from "./session_bus.ts";
 import { decodeItemJson, encodeItemJson } from "./item_json.ts";
@@ -27,6 +33,18 @@ export const KWALLET_INTERFACE = "org.kde.KWallet";
 export const KWALLET_WALLET = "aws-vault";
 export const KWALLET_FOLDER = "aws-vault";
 export const KWALLET_APP_ID = "aws-vault";
+
+/** A call of kwalletd5's `org.kde.KWallet` method `member` (the backend's and doctor's probe's). */
+export function kwalletMethod(member: string, signature = "", body: DBusValue[] = []): MethodCall {
+  return {
+    destination: KWALLET_SERVICE,
+    path: KWALLET_PATH,
+    interface: KWALLET_INTERFACE,
+    member,
+    signature,
+    body,
+  };
+}
 
 /** Timeouts in milliseconds, and where to read DBUS_SESSION_BUS_ADDRESS (tests pass their own). */
 export interface KWalletOptions {
@@ -162,14 +180,7 @@ class KWalletStore implements KWalletKeystore {
     timeoutMs?: number,
   ): Promise<DBusValue[]> {
     try {
-      return await this.bus.call({
-        destination: KWALLET_SERVICE,
-        path: KWALLET_PATH,
-        interface: KWALLET_INTERFACE,
-        member,
-        signature,
-        body,
-      }, timeoutMs);
+      return await this.bus.call(kwalletMethod(member, signature, body), timeoutMs);
     } catch (e) {
       if (e instanceof DBusError || e instanceof DBusConnectionError) {
         throw new KeystoreUnavailableError(`kwallet: ${e.message}`);

@@ -5,7 +5,7 @@
  */
 import { DBusConnection, type DBusValue, Variant } from "./dbus.ts";
 import { sessionBusAddress } from "./session_bus.ts";
-import { KWALLET_PATH, KWALLET_SERVICE, KWALLET_WALLET } from "./kwallet.ts";
+import { KWALLET_SERVICE, KWALLET_WALLET, kwalletMethod } from "./kwallet.ts";
 import { collectionNameOfPath } from "./secret_service.ts";
 import { type ProbeResult, result } from "./probe_result.ts";
 
@@ -180,12 +180,7 @@ export async function probeKWallet(env: Env): Promise<ProbeResult> {
         "log in to a KDE session",
       );
     }
-    const kwallet = {
-      destination: KWALLET_SERVICE,
-      path: KWALLET_PATH,
-      interface: "org.kde.KWallet",
-    };
-    const [wallets] = await bus.call({ ...kwallet, member: "wallets" });
+    const [wallets] = await bus.call(kwalletMethod("wallets"));
     if (!(wallets as string[]).includes(KWALLET_WALLET)) {
       return result(
         "warn",
@@ -193,12 +188,7 @@ export async function probeKWallet(env: Env): Promise<ProbeResult> {
         "run 'aws-vault add <profile>' from a desktop session",
       );
     }
-    const [open] = await bus.call({
-      ...kwallet,
-      member: "isOpen",
-      signature: "s",
-      body: [KWALLET_WALLET],
-    });
+    const [open] = await bus.call(kwalletMethod("isOpen", "s", [KWALLET_WALLET]));
     if (open !== true) {
       return result(
         "warn",

@@ -7,20 +7,8 @@ import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { callOnce, startKWallet } from "./keystore_env.ts";
 import { tempHome } from "./run_cli.ts";
 import { checkOf, doctor } from "./doctor_fixtures.ts";
-import type { DBusValue } from "../keystore/dbus.ts";
-import { KWALLET_INTERFACE, KWALLET_PATH, KWALLET_SERVICE } from "../keystore/kwallet.ts";
+import { kwalletMethod } from "../keystore/kwallet.ts";
 import { linuxTest } from "./platform.ts";
-
-function kwalletCall(address: string, member: string, signature: string, body: DBusValue[]) {
-  return callOnce(address, {
-    destination: KWALLET_SERVICE,
-    path: KWALLET_PATH,
-    interface: KWALLET_INTERFACE,
-    member,
-    signature,
-    body,
-  });
-}
 
 linuxTest(
   "kwalletd5 on D-Bus",
@@ -37,12 +25,15 @@ linuxTest(
         "wallet 'aws-vault' is open",
       );
 
-      await kwalletCall(kw.address, "close", "sb", ["aws-vault", true]);
+      await callOnce(kw.address, kwalletMethod("close", "sb", ["aws-vault", true]));
       const closed = await doctor(home, [], env);
       const probe = checkOf(closed, "keystore", "kwallet");
       assertEquals(probe.status, "warn");
       assertStringIncludes(probe.message, "is closed");
-      assertEquals((await kwalletCall(kw.address, "isOpen", "s", ["aws-vault"]))[0], false);
+      assertEquals(
+        (await callOnce(kw.address, kwalletMethod("isOpen", "s", ["aws-vault"])))[0],
+        false,
+      );
     } finally {
       await cleanup();
       await kw.cleanup();
