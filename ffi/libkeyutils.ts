@@ -19,14 +19,8 @@ const KEYUTILS_SYMBOLS = {
   keyctl_read: { parameters: ["i32", "buffer", "usize"], result: "i64" },
   // long keyctl_describe(key_serial_t key, char *buffer, size_t buflen): length with the NUL
   keyctl_describe: { parameters: ["i32", "buffer", "usize"], result: "i64" },
-  // long keyctl_link(key_serial_t key, key_serial_t keyring)
-  keyctl_link: { parameters: ["i32", "i32"], result: "i64" },
   // long keyctl_unlink(key_serial_t key, key_serial_t keyring)
   keyctl_unlink: { parameters: ["i32", "i32"], result: "i64" },
-  // long keyctl_setperm(key_serial_t key, key_perm_t perm)
-  keyctl_setperm: { parameters: ["i32", "u32"], result: "i64" },
-  // key_serial_t keyctl_get_keyring_ID(key_serial_t key, int create)
-  keyctl_get_keyring_ID: { parameters: ["i32", "i32"], result: "i32" },
 } as const;
 
 const LIBC_SYMBOLS = {
