@@ -38,7 +38,7 @@ const TEMP_FILE = /^\..*\.tmp-[0-9a-f]{12}$/;
  * The largest item file we read. aws-vault's items are a few hundred bytes (an SSO token item a
  * few KB); anything near this is not an item, and reading it whole could exhaust memory.
  */
-export const ITEM_MAX_BYTES = 1024 * 1024;
+const ITEM_MAX_BYTES = 1024 * 1024;
 
 /** What the backend takes from its surroundings; tests pass their own environment. */
 export interface FileKeystoreEnv {

@@ -51,7 +51,7 @@ export const KEYCTL_SCOPES: Record<string, number> = {
 export const DEFAULT_KEYCTL_SCOPE = "user";
 
 /** The largest payload of a `user` key (security/keys/user_defined.c). */
-export const MAX_USER_KEY_PAYLOAD = 32767;
+const MAX_USER_KEY_PAYLOAD = 32767;
 
 /** Go's texts of the errors the key calls return (what aws-vault users see). */
 const ERRNO_TEXT: Record<number, string> = {
@@ -64,7 +64,7 @@ const ERRNO_TEXT: Record<number, string> = {
   [EKEYREVOKED]: "key has been revoked",
 };
 
-export class KeyctlError extends Error {
+class KeyctlError extends Error {
   constructor(readonly what: string, readonly errno: number) {
     const text = ERRNO_TEXT[errno] ?? `errno ${errno}`;
     // A full quota is the one failure a user can fix without reading kernel sources.

@@ -6,7 +6,7 @@
 
 /** The library file libsecret ships as, and where distributions usually install it. */
 export const LIBSECRET_SONAME = "libsecret-1.so.0";
-export const LIBRARY_DIRS = [
+const LIBRARY_DIRS = [
   "/usr/lib/x86_64-linux-gnu",
   "/usr/lib/aarch64-linux-gnu",
   "/usr/lib64",
