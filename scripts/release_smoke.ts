@@ -15,14 +15,9 @@
  * runs it that way.
  */
 import { startFakeAws } from "../tests/fake_aws/server.ts";
+import { baseEnv, type CliResult, runCommand } from "../tests/run_cli.ts";
 
 const OS = Deno.build.os;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 export interface SmokeOptions {
   binary: string;
@@ -45,25 +40,9 @@ class Smoke {
 
   constructor(readonly binary: string, readonly env: Record<string, string>) {}
 
-  async run(args: string[], extraEnv: Record<string, string> = {}, stdin?: string): Promise<Run> {
-    const child = new Deno.Command(this.binary, {
-      args,
-      env: { ...this.env, ...extraEnv },
-      clearEnv: true,
-      stdin: stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(stdin));
-      await w.close();
-    }
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    const out = await child.output();
-    clearTimeout(timer);
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  run(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+    const env = { ...this.env, ...extraEnv };
+    return runCommand(this.binary, args, { env, timeoutMs: 60_000 });
   }
 
   /** Runs one check; a thrown error or a false result is a failure with its message. */
@@ -79,29 +58,14 @@ class Smoke {
   }
 }
 
-function expect(ok: boolean, what: string, r?: Run): void {
+function expect(ok: boolean, what: string, r?: CliResult): void {
   if (!ok) throw new Error(r ? `${what} (exit ${r.code}: ${r.stderr.trim()})` : what);
 }
 
-/** The environment a fresh user would have: PATH, a temporary HOME, nothing from AWS. */
+/** The environment a fresh user would have: the tests' hermetic one (PATH, a temporary HOME). */
 function hermeticEnv(home: string): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: Deno.env.get("PATH") ?? "",
-    HOME: home,
-    AWS_CONFIG_FILE: `${home}/.aws/config`,
-    AWS_SHARED_CREDENTIALS_FILE: `${home}/.aws/credentials`,
-    AWS_EC2_METADATA_DISABLED: "true",
-    NO_COLOR: "1",
-  };
-  // Windows programs need these to start at all; the binary reads USERPROFILE as its home.
-  for (const name of ["SYSTEMROOT", "WINDIR", "TEMP", "TMP", "COMSPEC", "PATHEXT"]) {
-    const v = Deno.env.get(name);
-    if (v !== undefined) env[name] = v;
-  }
-  if (OS === "windows") env.USERPROFILE = home;
-  const denoDir = Deno.env.get("DENO_DIR");
-  if (denoDir) env.DENO_DIR = denoDir;
-  return env;
+  // On Windows the AWS CLI finds its home through USERPROFILE, not HOME.
+  return { ...baseEnv(home), ...(OS === "windows" ? { USERPROFILE: home } : {}) };
 }
 
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
@@ -171,18 +135,10 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
         expect(r.code === 0 && JSON.parse(r.stdout).Version === 1, "json export failed", r);
         return "no AWS CLI on this runner: export --no-session --format=json checked instead";
       }
-      const child = await new Deno.Command(aws, {
-        args: ["sts", "get-caller-identity", "--profile", "smoke-cp", "--output", "json"],
-        env: { ...s.env, ...store },
-        clearEnv: true,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const out = new TextDecoder().decode(child.stdout);
-      const err = new TextDecoder().decode(child.stderr).trim();
-      expect(child.success, `aws sts get-caller-identity failed: ${err}`);
-      expect(JSON.parse(out).Arn === user.arn, `caller is ${out}`);
+      const args = ["sts", "get-caller-identity", "--profile", "smoke-cp", "--output", "json"];
+      const r = await runCommand(aws, args, { env: { ...s.env, ...store }, timeoutMs: 60_000 });
+      expect(r.code === 0, `aws sts get-caller-identity failed: ${r.stderr.trim()}`);
+      expect(JSON.parse(r.stdout).Arn === user.arn, `caller is ${r.stdout}`);
       expect(fake.callCount("GetSessionToken") === 1, "no GetSessionToken through the binary");
     });
 

@@ -4,6 +4,7 @@
  * test process's environment is never changed) and appends each invocation's argv to a log file.
  * `cleanup()` stops the gpg-agent of that GNUPGHOME and removes everything.
  */
+import { runCommand } from "./run_cli.ts";
 
 export interface PassStore {
   /** Temporary root holding everything below. */
@@ -20,23 +21,9 @@ export interface PassStore {
   cleanup(): Promise<void>;
 }
 
-const decoder = new TextDecoder();
-
-async function run(cmd: string, args: string[], env: Record<string, string>, stdin?: string) {
-  const child = new Deno.Command(cmd, {
-    args,
-    env,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+/** Runs with the test process's environment plus `env` (gpg needs its usual variables). */
+function run(cmd: string, args: string[], env: Record<string, string>, stdin?: string) {
+  return runCommand(cmd, args, { env: { ...Deno.env.toObject(), ...env }, stdin });
 }
 
 /** Creates the key, the store and the wrapper. Needs gpg, gpgconf and pass on PATH. */

@@ -86,30 +86,56 @@ export function cliCommand(entry = MAIN_TS): string[] {
   return [Deno.execPath(), "run", "-A", "--quiet", entry];
 }
 
-export async function runCli(
+export function runCli(
   args: string[],
   opts: CliOptions & { home: string },
 ): Promise<CliResult> {
   const [exe, ...pre] = [...(opts.wrap ?? []), ...cliCommand(opts.entry)];
   const env: Record<string, string> = { ...baseEnv(opts.home), ...opts.env };
   for (const name of opts.unset ?? []) delete env[name];
-  const child = new Deno.Command(exe, {
-    args: [...pre, ...args],
-    env,
+  return runCommand(exe, [...pre, ...args], { env, cwd: opts.cwd ?? opts.home, stdin: opts.stdin });
+}
+
+export interface CommandOptions {
+  /** The whole environment of the command (nothing is inherited). */
+  env: Record<string, string>;
+  cwd?: string;
+  /** Written to the command's stdin, which is then closed; without it stdin is null. */
+  stdin?: string;
+  /** SIGKILL the command after this long (a hung check fails instead of hanging the caller). */
+  timeoutMs?: number;
+}
+
+/** Runs a command to completion with piped output: the one-shot runner shared by test helpers. */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  opts: CommandOptions,
+): Promise<CliResult> {
+  const child = new Deno.Command(cmd, {
+    args,
+    env: opts.env,
     clearEnv: true,
-    cwd: opts.cwd ?? opts.home,
+    cwd: opts.cwd,
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (opts.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin));
-    await w.close();
+  const timer = opts.timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
+  try {
+    if (opts.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(opts.stdin));
+      await w.close();
+    }
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  } finally {
+    clearTimeout(timer);
   }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 /** A temporary HOME with an empty ~/.aws; removed by the returned cleanup. */

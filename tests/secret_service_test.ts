@@ -33,6 +33,7 @@ import {
 } from "../keystore/keystore.ts";
 import { openSecretServiceKeystore } from "../keystore/secret_service.ts";
 import { linuxTest } from "./platform.ts";
+import { runCommand } from "./run_cli.ts";
 
 const SECRET_SERVICE_MODULE = new URL("../keystore/secret_service.ts", import.meta.url).href;
 const encoder = new TextEncoder();
@@ -74,22 +75,8 @@ async function secretTool(
   args: string[],
   stdin?: string,
 ): Promise<{ code: number; out: string; err: string }> {
-  const child = new Deno.Command("secret-tool", {
-    args,
-    env: { ...env.env },
-    clearEnv: true,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(encoder.encode(stdin));
-    await w.close();
-  }
-  const o = await child.output();
-  const dec = new TextDecoder();
-  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
+  const r = await runCommand("secret-tool", args, { env: { ...env.env }, stdin });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function busCall(
