@@ -4,28 +4,18 @@
  */
 import type { Credentials } from "../lib/credentials.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
-import { openFileKeystore } from "../keystore/file.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 import { type AwsConfigFile, loadConfigFile } from "../sts/config/config.ts";
 import { emptyBaseConfig, type ProfileBaseConfig } from "../sts/config/profile_config.ts";
 import { type FakeAws, startFakeAws, writeAwsConfig } from "./fake_aws/server.ts";
 import { tempHome } from "./run_cli.ts";
+import { openTestFileStore } from "./file_store.ts";
 
 export const TEST_PASSPHRASE = "engine-test-passphrase";
 
 /** A file keystore in `dir` (default `<home>/.awsvault/keys`) with a known passphrase. */
-export async function fileKeystore(dir: string): Promise<Keystore> {
-  return await openFileKeystore(
-    {
-      keychainName: "",
-      secretServiceCollection: "",
-      passDir: "",
-      passCmd: "",
-      passPrefix: "",
-      fileDir: dir,
-    },
-    { env: (n) => (n === "AWS_VAULT_FILE_PASSPHRASE" ? TEST_PASSPHRASE : undefined) },
-  );
+export function fileKeystore(dir: string): Promise<Keystore> {
+  return openTestFileStore(dir, TEST_PASSPHRASE);
 }
 
 /** The keystore the CLI opens in `home` with AWS_VAULT_BACKEND=file. */

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { FIXTURES, runCli, tempHome } from "./run_cli.ts";
-import { openFileKeystore } from "../keystore/file.ts";
+import { openTestFileStore } from "./file_store.ts";
 import { decryptJwe, parseJweHeader } from "../keystore/jwe.ts";
 import { decodeItemJson, encodeItemJson } from "../keystore/item_json.ts";
 import {
@@ -54,14 +54,7 @@ async function withFixtureCopy(fn: (dir: string, ks: Keystore) => Promise<void>)
       await Deno.copyFile(`${FIXTURE_KEYS}/${e.name}`, `${dir}/${e.name}`);
       await Deno.chmod(`${dir}/${e.name}`, 0o600);
     }
-    const ks = await openFileKeystore({
-      keychainName: "aws-vault",
-      secretServiceCollection: "awsvault",
-      passDir: "",
-      passCmd: "",
-      passPrefix: "",
-      fileDir: dir,
-    }, { env: (n) => n === "AWS_VAULT_FILE_PASSPHRASE" ? PASSPHRASE : undefined });
+    const ks = await openTestFileStore(dir, PASSPHRASE);
     await fn(dir, ks);
   } finally {
     await Deno.remove(tmp, { recursive: true });

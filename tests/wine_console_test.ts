@@ -9,8 +9,7 @@
 import { assertEquals, assertNotIncludes, assertStringIncludes } from "./assert.ts";
 import { MAIN_TS, tempHome } from "./run_cli.ts";
 import { DENO_EXE, wineEnv, winePath } from "../scripts/wine.ts";
-import { openFileKeystore } from "../keystore/file.ts";
-import { fileStoreOptions } from "./fake_aws/home.ts";
+import { openTestFileStore } from "./file_store.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
 
 const ACTIVE = Deno.env.get("AWS_VAULT_WINE_LANE") === "1" && Deno.build.os === "linux";
@@ -115,9 +114,7 @@ wineLaneTest(
       assertNotIncludes(transcript, SECRET, "the secret access key was echoed");
       assertNotIncludes(transcript, PASSPHRASE, "the file passphrase was echoed");
 
-      const store = await openFileKeystore(fileStoreOptions(`${home}/keys`), {
-        env: (n) => (n === "AWS_VAULT_FILE_PASSPHRASE" ? PASSPHRASE : undefined),
-      });
+      const store = await openTestFileStore(`${home}/keys`, PASSPHRASE);
       const stored = JSON.parse(new TextDecoder().decode((await store.get("p")).data));
       assertEquals([stored.AccessKeyID, stored.SecretAccessKey], [KEY_ID, SECRET]);
     } finally {
@@ -132,9 +129,7 @@ wineLaneTest(
     const { home, cleanup } = await tempHome();
     try {
       await Deno.writeTextFile(`${home}/.aws/config`, "[profile p]\nregion = us-east-1\n");
-      const store = await openFileKeystore(fileStoreOptions(`${home}/keys`), {
-        env: (n) => (n === "AWS_VAULT_FILE_PASSPHRASE" ? PASSPHRASE : undefined),
-      });
+      const store = await openTestFileStore(`${home}/keys`, PASSPHRASE);
       await store.set(
         masterCredentialsItem("p", {
           accessKeyId: KEY_ID,

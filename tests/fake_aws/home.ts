@@ -4,27 +4,14 @@
  */
 import { tempHome } from "../run_cli.ts";
 import { type FakeAws, type FakeUserHandle, writeAwsConfig } from "./server.ts";
-import { openFileKeystore } from "../../keystore/file.ts";
+import { openTestFileStore } from "../file_store.ts";
 import { masterCredentialsItem } from "../../keystore/credential_items.ts";
-import type { KeystoreOptions } from "../../keystore/keystore.ts";
 
 export interface FakeAwsHome {
   home: string;
   /** File backend + AWS_CONFIG_FILE + AWS_ENDPOINT_URL (the fake). */
   env: Record<string, string>;
   cleanup: () => Promise<void>;
-}
-
-/** Keystore options that select a file store in `fileDir`. */
-export function fileStoreOptions(fileDir: string): KeystoreOptions {
-  return {
-    keychainName: "aws-vault",
-    secretServiceCollection: "awsvault",
-    passDir: "",
-    passCmd: "",
-    passPrefix: "",
-    fileDir,
-  };
 }
 
 export async function fakeAwsHome(
@@ -40,9 +27,7 @@ export async function fakeAwsHome(
     AWS_VAULT_FILE_DIR: keys,
     AWS_VAULT_FILE_PASSPHRASE: "test-passphrase",
   };
-  const store = await openFileKeystore(fileStoreOptions(keys), {
-    env: (n) => ({ ...storeEnv, HOME: home } as Record<string, string>)[n],
-  });
+  const store = await openTestFileStore(keys, storeEnv.AWS_VAULT_FILE_PASSPHRASE);
   await store.set(masterCredentialsItem(profile, user.credentials()));
   const awsEnv = await writeAwsConfig(home, fake, config);
   return { home, env: { ...storeEnv, ...awsEnv }, cleanup };
