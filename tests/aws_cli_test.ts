@@ -4,7 +4,7 @@
  * Everything runs in a temporary HOME with a cleared environment.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli, runCommand } from "./run_cli.ts";
 import { type FakeAws, type FakeUserHandle, startFakeAws } from "./fake_aws/server.ts";
 import { type FakeAwsHome, fakeAwsHome } from "./fake_aws/home.ts";
 import { linuxTest } from "./platform.ts";
@@ -22,18 +22,8 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
-async function runAws(args: string[], s: FakeAwsHome) {
-  const out = await new Deno.Command(AWS_CLI, {
-    args,
-    env: { ...baseEnv(s.home), ...s.env },
-    clearEnv: true,
-    cwd: s.home,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function runAws(args: string[], s: FakeAwsHome) {
+  return runCommand(AWS_CLI, args, { env: { ...baseEnv(s.home), ...s.env }, cwd: s.home });
 }
 
 linuxTest(
@@ -138,32 +128,3 @@ linuxTest(
     }
   },
 );
-
-linuxTest("Debian's AWS CLI", "aws gets its credentials from exec --ecs-server", async () => {
-  await using fake = await startFakeAws();
-  const user = fake.addUser("dev");
-  const s = await setup(fake, user, "[profile dev]\nregion=us-east-1\n");
-  try {
-    const r = await runCli(
-      [
-        "exec",
-        "--ecs-server",
-        "dev",
-        "--",
-        AWS_CLI,
-        "sts",
-        "get-caller-identity",
-        "--endpoint-url",
-        fake.url,
-      ],
-      { home: s.home, env: s.env },
-    );
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(JSON.parse(r.stdout).Arn, user.arn);
-    const call = fake.callsTo("GetCallerIdentity")[0];
-    assertEquals(fake.session(call.accessKeyId)?.kind, "session-token");
-    assertEquals(fake.callCount("GetSessionToken"), 1);
-  } finally {
-    await s.cleanup();
-  }
-});

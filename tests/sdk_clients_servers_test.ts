@@ -82,6 +82,7 @@ for (const [mode, flags] of Object.entries(MODES)) {
         assertEquals(identity.Arn, user.arn);
         assertEquals(identity.Account, fake.accountId);
         assertSignedWithSession(fake, user.arn);
+        assertEquals(fake.callCount("GetSessionToken"), 1);
         assertMatch(fake.callsTo("GetCallerIdentity")[0].userAgent, /^aws-cli\/2\./);
         assertServedRequests(mode, r.stderr);
       } finally {
