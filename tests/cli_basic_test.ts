@@ -19,7 +19,7 @@ import {
   withFileStoreHome,
 } from "./run_cli.ts";
 import { VERSION } from "../cmd/app.ts";
-import { openFileKeystore } from "../keystore/file.ts";
+import { openTestFileStore } from "./file_store.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 import { formatSessionKey, oidcKey } from "../keystore/key_names.ts";
 import {
@@ -42,17 +42,7 @@ function cli(h: Home, args: string[], env: Record<string, string> = {}): Promise
 }
 
 function store(h: Home): Promise<Keystore> {
-  const options = {
-    keychainName: "",
-    secretServiceCollection: "",
-    passDir: "",
-    passCmd: "",
-    passPrefix: "",
-    fileDir: h.keys,
-  };
-  return openFileKeystore(options, {
-    env: (n) => (n === "AWS_VAULT_FILE_PASSPHRASE" ? PASSPHRASE : undefined),
-  });
+  return openTestFileStore(h.keys, PASSPHRASE);
 }
 
 async function addSession(ks: Keystore, type: string, profile: string, secondsLeft: number) {

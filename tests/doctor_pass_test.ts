@@ -10,6 +10,7 @@ import { checkOf, doctor, writeConfig } from "./doctor_fixtures.ts";
 import { dummyKeys, storeMasterKeys } from "./engine_fixtures.ts";
 import { openPassKeystore } from "../keystore/pass.ts";
 import { linuxTest } from "./platform.ts";
+import { keystoreOptions } from "./file_store.ts";
 
 linuxTest(
   "pass and gpg",
@@ -25,14 +26,9 @@ linuxTest(
         AWS_VAULT_PASS_PASSWORD_STORE_DIR: store.storeDir,
         GNUPGHOME: store.gnupgHome,
       };
-      const keystore = await openPassKeystore({
-        keychainName: "",
-        secretServiceCollection: "",
-        passDir: store.storeDir,
-        passCmd: store.passCmd,
-        passPrefix: "",
-        fileDir: "",
-      });
+      const keystore = await openPassKeystore(
+        keystoreOptions({ passDir: store.storeDir, passCmd: store.passCmd }),
+      );
       await storeMasterKeys(keystore, "work", dummyKeys());
 
       const healthy = await doctor(home, [], env);

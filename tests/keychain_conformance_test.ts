@@ -12,6 +12,7 @@ import { assertEquals, assertRejects } from "./assert.ts";
 import { runKeystoreConformance } from "./keystore_conformance.ts";
 import { type KeychainDeps, openKeychainKeystore } from "../keystore/keychain.ts";
 import { ItemNotFoundError, type Keystore } from "../keystore/keystore.ts";
+import { keystoreOptions } from "./file_store.ts";
 
 async function security(args: string[]): Promise<string> {
   const out = await new Deno.Command("security", { args, stdout: "piped", stderr: "piped" })
@@ -36,14 +37,7 @@ async function createTestKeychain(deps: KeychainDeps): Promise<TestKeychain> {
   await security(["create-keychain", "-p", "test-password", file]);
   // No auto-lock while the tests run.
   await security(["set-keychain-settings", file]);
-  const keystore = await openKeychainKeystore({
-    keychainName: name,
-    secretServiceCollection: "",
-    passDir: "",
-    passCmd: "",
-    passPrefix: "",
-    fileDir: "",
-  }, deps);
+  const keystore = await openKeychainKeystore(keystoreOptions({ keychainName: name }), deps);
   return {
     name,
     file,
@@ -116,14 +110,9 @@ if (Deno.build.os === "darwin") {
 
   Deno.test("a keychain that does not exist is empty and is not created by reads", async () => {
     const name = `aws-vault-missing-${crypto.randomUUID().slice(0, 8)}`;
-    const ks = await openKeychainKeystore({
-      keychainName: name,
-      secretServiceCollection: "",
-      passDir: "",
-      passCmd: "",
-      passPrefix: "",
-      fileDir: "",
-    }, { cache: false });
+    const ks = await openKeychainKeystore(keystoreOptions({ keychainName: name }), {
+      cache: false,
+    });
     assertEquals(await ks.keys(), []);
     await assertRejects(() => ks.get("x"), ItemNotFoundError);
     await assertRejects(() => ks.remove("x"), ItemNotFoundError);

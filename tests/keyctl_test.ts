@@ -11,6 +11,7 @@ import { masterCredentialsItem } from "../keystore/credential_items.ts";
 import { ItemNotFoundError } from "../keystore/keystore.ts";
 import { openKeyctlKeystore, parseDescription, parseKeyringPayload } from "../keystore/keyctl.ts";
 import { linuxTest } from "./platform.ts";
+import { keystoreOptions } from "./file_store.ts";
 
 const encoder = new TextEncoder();
 
@@ -123,15 +124,7 @@ linuxTest(
   "keyctl: process and thread scopes hold keys for this process",
   async () => {
     for (const scope of ["process", "thread"]) {
-      const ks = await openKeyctlKeystore({
-        keychainName: "",
-        secretServiceCollection: "",
-        passDir: "",
-        passCmd: "",
-        passPrefix: "",
-        fileDir: "",
-        keyctlScope: scope,
-      });
+      const ks = await openKeyctlKeystore(keystoreOptions({ keyctlScope: scope }));
       const key = `scope-${scope}`;
       await ks.set({
         ...masterCredentialsItem(key, {

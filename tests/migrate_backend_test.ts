@@ -8,11 +8,11 @@ import { assert, assertEquals, assertNotIncludes, assertStringIncludes } from ".
 import { startKWallet, startSecretService, startSessionBus } from "./keystore_env.ts";
 import { createPassStore, type PassStore } from "./pass_store.ts";
 import { createKeyctlSandbox, type KeyctlSandbox } from "./keyctl_sandbox.ts";
-import { cliCommand, type CliResult, runCli, tempHome } from "./run_cli.ts";
+import { baseEnv, cliCommand, type CliResult, runCli, tempHome } from "./run_cli.ts";
 import { masterCredentialsItem, sessionItem } from "../keystore/credential_items.ts";
-import { openFileKeystore } from "../keystore/file.ts";
+import { keystoreOptions, openTestFileStore } from "./file_store.ts";
 import { openPassKeystore } from "../keystore/pass.ts";
-import { ItemNotFoundError, type Keystore, type KeystoreOptions } from "../keystore/keystore.ts";
+import { ItemNotFoundError, type Keystore } from "../keystore/keystore.ts";
 import { bytesToBase64 } from "../keystore/item_json.ts";
 import { linuxTest } from "./platform.ts";
 
@@ -31,20 +31,8 @@ function credsFor(profile: string) {
   };
 }
 
-function options(home: string, pass?: PassStore): KeystoreOptions {
-  return {
-    keychainName: "aws-vault",
-    secretServiceCollection: "login",
-    passDir: pass?.storeDir ?? "",
-    passCmd: pass?.passCmd ?? "",
-    passPrefix: "aws-vault",
-    fileDir: `${home}/keys`,
-  };
-}
-
 function fileStore(home: string): Promise<Keystore> {
-  const env: Record<string, string> = { AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE, HOME: home };
-  return openFileKeystore(options(home), { env: (n) => env[n] });
+  return openTestFileStore(`${home}/keys`, PASSPHRASE);
 }
 
 /** Environment that points every backend's CLI options at the test's stores. */
@@ -323,7 +311,7 @@ async function killMidway(
   const [exe, ...pre] = cliCommand();
   const child = new Deno.Command(exe, {
     args: [...pre, ...args],
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: home, NO_COLOR: "1", ...env },
+    env: { ...baseEnv(home), ...env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
@@ -354,13 +342,12 @@ linuxTest(
     const { home, cleanup } = await tempHome();
     const pass = await createPassStore();
     try {
-      const env = {
-        ...storeEnv(home, pass),
-        DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-      };
+      const env = storeEnv(home, pass);
       const profiles = Array.from({ length: 16 }, (_, i) => `p${String(i).padStart(2, "0")}`);
       const file = await fileStore(home);
-      const dst = await openPassKeystore(options(home, pass));
+      const dst = await openPassKeystore(
+        keystoreOptions({ passDir: pass.storeDir, passCmd: pass.passCmd, passPrefix: "aws-vault" }),
+      );
       for (const p of profiles) await file.set(masterCredentialsItem(p, credsFor(p)));
       const args = ["migrate-backend", "--from", "file", "--to", "pass", "--delete-source"];
 

@@ -10,17 +10,11 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { checkCliLeaks, runKeystoreConformance } from "./keystore_conformance.ts";
 import { tempHome } from "./run_cli.ts";
+import { keystoreOptions } from "./file_store.ts";
 import { openWincredKeystore } from "../keystore/wincred.ts";
-import { ItemNotFoundError, type Keystore, type KeystoreOptions } from "../keystore/keystore.ts";
+import { ItemNotFoundError, type Keystore } from "../keystore/keystore.ts";
 
-const OPTIONS: KeystoreOptions = {
-  keychainName: "",
-  secretServiceCollection: "",
-  passDir: "",
-  passCmd: "",
-  passPrefix: "",
-  fileDir: "",
-};
+const OPTIONS = keystoreOptions();
 
 async function removeAll(keystore: Keystore): Promise<void> {
   for (const key of await keystore.keys()) await keystore.remove(key);
