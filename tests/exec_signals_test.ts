@@ -5,7 +5,7 @@
  * (the child exits by itself after a few seconds).
  */
 import { assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand } from "./run_cli.ts";
+import { baseEnv, cliCommand, waitForFile } from "./run_cli.ts";
 import { fixtureHome } from "./fixture_home.ts";
 import { linuxTest } from "./platform.ts";
 
@@ -33,14 +33,6 @@ sys.exit(7)
 
 /** The argv that runs COUNTER on `dir`. */
 const counter = (dir: string) => ["python3", "-c", COUNTER, dir];
-
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await Deno.stat(path).then(() => true, () => false)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${path} never appeared`);
-}
 
 async function received(dir: string): Promise<string[]> {
   const text = await Deno.readTextFile(`${dir}/signals`).catch(() => "");

@@ -181,6 +181,17 @@ export function withFileStoreHome(
   });
 }
 
+/** The text of `path` once it exists (a child signalling that it got somewhere); throws after `ms`. */
+export async function waitForFile(path: string, ms = 20_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const text = await Deno.readTextFile(path).catch(() => undefined);
+    if (text !== undefined) return text;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${path} never appeared`);
+}
+
 /** Path of the shared fixtures written by the real aws-vault v7.2.0. */
 export const FIXTURES = `${ROOT}tests/fixtures`;
 
@@ -208,11 +219,7 @@ export async function execUntilSigterm(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let started = false;
-  for (let i = 0; i < 600 && !started; i++) {
-    started = await Deno.stat(ready).then(() => true, () => false);
-    if (!started) await new Promise((r) => setTimeout(r, 25));
-  }
+  const started = await waitForFile(ready, 15_000).then(() => true, () => false);
   if (!started) child.kill("SIGKILL");
   else child.kill("SIGTERM");
   const out = await child.output();

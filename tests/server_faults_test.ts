@@ -5,7 +5,7 @@
  * credentials while the flood holds and after it ends, and must not be killed.
  */
 import { assert, assertEquals, assertNotIncludes } from "./assert.ts";
-import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli, waitForFile } from "./run_cli.ts";
 import { startFakeAws } from "./fake_aws/server.ts";
 import { denoEval, serverHome } from "./server_fixtures.ts";
 import { posixTest } from "./platform.ts";
@@ -46,16 +46,6 @@ for n in (1, 2):
         f.write(outcome)
     os.rename(os.path.join(d, "result%d.tmp" % n), os.path.join(d, "result%d" % n))
 `;
-
-async function waitForFile(path: string, ms = 20_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const text = await Deno.readTextFile(path).catch(() => undefined);
-    if (text !== undefined) return text;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${path} never appeared`);
-}
 
 /** Opens `count` connections to `port` (idle, or with half a request head); failures are fine. */
 async function flood(port: number, count: number): Promise<Deno.TcpConn[]> {
