@@ -4,7 +4,8 @@
  * same shape (see tests/fixtures/aws-vault-7.2.0-file-store/README.md).
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { FIXTURES, runCli, tempHome } from "./run_cli.ts";
+import { runCli, tempHome } from "./run_cli.ts";
+import { FIXTURE_STORE, fixtureHome } from "./fixture_home.ts";
 import { openTestFileStore } from "./file_store.ts";
 import { decryptJwe, parseJweHeader } from "../keystore/jwe.ts";
 import { decodeItemJson, encodeItemJson } from "../keystore/item_json.ts";
@@ -17,7 +18,7 @@ import {
 import { parseSessionKey } from "../keystore/key_names.ts";
 import type { Keystore } from "../keystore/keystore.ts";
 
-const FIXTURE_KEYS = `${FIXTURES}/aws-vault-7.2.0-file-store/keys`;
+const FIXTURE_KEYS = `${FIXTURE_STORE}/keys`;
 const PASSPHRASE = "fixture-passphrase";
 const SESSION_KEY =
   "sts.GetSessionToken,YWxpY2U,YXJuOmF3czppYW06OjExMTExMTExMTExMTptZmEvYWxpY2U,1795342103";
@@ -46,18 +47,12 @@ const MASTERS: { key: string; file: string; id: string; secret: string }[] = [
 
 /** A writable copy of the fixture store (aws-vault, and we, may delete expired sessions). */
 async function withFixtureCopy(fn: (dir: string, ks: Keystore) => Promise<void>): Promise<void> {
-  const tmp = await Deno.makeTempDir({ prefix: "aws-vault-fixtures-" });
+  const f = await fixtureHome();
   try {
-    const dir = `${tmp}/keys`;
-    await Deno.mkdir(dir, { mode: 0o700 });
-    for await (const e of Deno.readDir(FIXTURE_KEYS)) {
-      await Deno.copyFile(`${FIXTURE_KEYS}/${e.name}`, `${dir}/${e.name}`);
-      await Deno.chmod(`${dir}/${e.name}`, 0o600);
-    }
-    const ks = await openTestFileStore(dir, PASSPHRASE);
-    await fn(dir, ks);
+    const dir = f.env.AWS_VAULT_FILE_DIR;
+    await fn(dir, await openTestFileStore(dir, PASSPHRASE));
   } finally {
-    await Deno.remove(tmp, { recursive: true });
+    await f.cleanup();
   }
 }
 

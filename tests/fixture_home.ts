@@ -1,7 +1,7 @@
 /** A temporary HOME holding a copy of the file store and config written by aws-vault v7.2.0. */
 import { FIXTURES, tempHome } from "./run_cli.ts";
 
-const FIXTURE_STORE = `${FIXTURES}/aws-vault-7.2.0-file-store`;
+export const FIXTURE_STORE = `${FIXTURES}/aws-vault-7.2.0-file-store`;
 
 export interface FixtureHome {
   home: string;

@@ -3,7 +3,7 @@
  * and `aws-vault` on PATH running our main.ts from source.
  */
 import { assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli, tempHome } from "./run_cli.ts";
 
 export const SHELL_TEST_CONFIG = `[default]
 region = us-east-1
@@ -27,8 +27,7 @@ export interface ShellHome {
 
 /** A HOME with a config, our scripts, and `aws-vault` on PATH running main.ts. */
 export async function shellHome(): Promise<ShellHome> {
-  const home = await Deno.makeTempDir({ prefix: "aws-vault-shells-" });
-  await Deno.mkdir(`${home}/.aws`);
+  const { home, cleanup } = await tempHome();
   await Deno.mkdir(`${home}/bin`);
   await Deno.writeTextFile(`${home}/.aws/config`, SHELL_TEST_CONFIG);
   const quoted = cliCommand().map((a) => `'${a}'`).join(" ");
@@ -45,7 +44,7 @@ export async function shellHome(): Promise<ShellHome> {
     home,
     env,
     script: (name) => `${home}/${name}`,
-    cleanup: () => Deno.remove(home, { recursive: true }),
+    cleanup,
   };
 }
 
