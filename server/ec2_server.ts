@@ -82,7 +82,7 @@ export function ec2Handler(
   ];
 
   return async (req, info) => {
-    const peer = (info.remoteAddr as Deno.NetAddr).hostname;
+    const peer = info.remoteAddr.hostname;
     if (!isLoopbackAddress(peer)) return text(401, "Access denied from non-localhost address");
     const host = req.headers.get("host") ?? "";
     if (host !== IMDS_ADDRESS && host !== `${IMDS_ADDRESS}:80` && host !== options.ownHost()) {

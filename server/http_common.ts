@@ -35,7 +35,7 @@ export function isLoopbackAddress(hostname: string): boolean {
 
 /** `host:port` of a connection, as Go prints a RemoteAddr. */
 export function remoteAddress(info: RequestInfo): string {
-  const addr = info.remoteAddr as Deno.NetAddr;
+  const addr = info.remoteAddr;
   return addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
     : `${addr.hostname}:${addr.port}`;
