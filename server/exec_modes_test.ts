@@ -13,17 +13,7 @@ import {
   roleCredentials,
   type ServerExecOptions,
 } from "./exec_modes.ts";
-import { windowsSystemEnv } from "../tests/run_cli.ts";
-
-/** What a `deno` child needs to find its cache: HOME and DENO_DIR, when they are set. */
-function denoEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ["HOME", "DENO_DIR"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
+import { denoDir, windowsSystemEnv } from "../tests/run_cli.ts";
 
 const PARENT_ENV = {
   PATH: "/usr/bin:/bin",
@@ -121,7 +111,7 @@ function execOptions(
     noEc2Proxy: true,
     command: Deno.execPath(),
     args: ["eval", "--quiet", script],
-    env: { ...PARENT_ENV, ...windowsSystemEnv(), ...denoEnv() },
+    env: { ...PARENT_ENV, ...windowsSystemEnv(), DENO_DIR: denoDir() },
     ...extra,
   };
 }

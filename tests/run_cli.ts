@@ -45,7 +45,8 @@ export function baseEnv(home: string): Record<string, string> {
   };
 }
 
-function denoDir(): string {
+/** The test process's Deno cache directory, for children that run `deno` with another HOME. */
+export function denoDir(): string {
   const explicit = Deno.env.get("DENO_DIR");
   if (explicit) return explicit;
   // Deno's own default on Windows (%LOCALAPPDATA%\deno); Windows has no HOME.
