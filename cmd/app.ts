@@ -7,7 +7,7 @@ import { debug, setDebug } from "../lib/log.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
 import { printOut } from "./output.ts";
 import type { CommandEntry, CommandModule, GlobalOptions } from "./command.ts";
-import { type CommandSyntax, type FlagSpec, parseArgs, type ParseResult } from "./parser.ts";
+import { type FlagSpec, HELP_COMMAND, parseArgs, type ParseResult } from "./parser.ts";
 
 export const VERSION = "v7.2.0-deno.1";
 
@@ -161,12 +161,6 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   },
 ];
 
-/** kingpin's `help [<command>...]` command, as the parser sees it. */
-const HELP_SYNTAX: CommandSyntax = {
-  flags: [],
-  args: [{ name: "command", help: "Show help on command.", variadic: true }],
-};
-
 /** The file name (without .ts) of a command's module in cmd/. */
 export function commandModule(entry: CommandEntry): string {
   return entry.module ?? entry.name;
@@ -215,7 +209,7 @@ export async function runApp(argv: string[]): Promise<number> {
     }
     const parsed = parseArgs(argv, {
       globalFlags: GLOBAL_FLAGS,
-      commandSyntax: (name) => name === "help" ? HELP_SYNTAX : modules.get(name),
+      commandSyntax: (name) => name === "help" ? HELP_COMMAND : modules.get(name),
       env: (name) => Deno.env.get(name),
     });
     if (!parsed.help && !parsed.version) await checkPromptDriver(parsed);

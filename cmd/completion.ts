@@ -15,7 +15,7 @@
  * and its fish script never sends the word under the cursor, so `exec` must give the profiles.
  */
 import type { CommandEntry, CommandModule } from "./command.ts";
-import type { FlagSpec } from "./parser.ts";
+import { type FlagSpec, KINGPIN_FLAGS } from "./parser.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
 
 export interface CompletionApp {
@@ -24,12 +24,6 @@ export interface CompletionApp {
   globalFlags: FlagSpec[];
   loadCommand(entry: CommandEntry): Promise<CommandModule>;
 }
-
-/** kingpin's own flags, offered before the application's. */
-const KINGPIN_FLAGS: FlagSpec[] = [
-  { name: "help", kind: "bool", help: "" },
-  { name: "version", kind: "bool", help: "" },
-];
 
 /** Where the words before the cursor left the parser. */
 interface WalkState {

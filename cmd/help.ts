@@ -5,7 +5,7 @@
  * are wrapped as Go's go/doc.ToText wraps them (cmd/text_wrap.ts). Imported only to print help.
  */
 import type { CommandEntry, CommandModule } from "./command.ts";
-import type { ArgSpec, FlagSpec } from "./parser.ts";
+import { type ArgSpec, type FlagSpec, HELP_COMMAND, KINGPIN_FLAGS } from "./parser.ts";
 import { wrapText } from "./text_wrap.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
 
@@ -30,20 +30,6 @@ export interface HelpModel {
 
 export const APP_HELP =
   "A vault for securely storing and accessing AWS credentials in development environments.";
-
-/** kingpin's own flags and command, shown as it shows them. */
-const HELP_FLAG: FlagSpec = {
-  name: "help",
-  kind: "bool",
-  help: "Show context-sensitive help (also try --help-long and --help-man).",
-};
-const VERSION_FLAG: FlagSpec = { name: "version", kind: "bool", help: "Show application version." };
-const HELP_COMMAND: HelpCommand = {
-  name: "help",
-  help: "Show help.",
-  flags: [],
-  args: [{ name: "command", help: "Show help on command.", variadic: true }],
-};
 
 /** Values that only this machine knows: the flag descriptions list them, as aws-vault's do. */
 export interface MachineChoices {
@@ -113,7 +99,7 @@ export function helpModel(opts: {
 export function kingpinModel(app: HelpModel): HelpModel {
   return {
     ...app,
-    flags: [HELP_FLAG, VERSION_FLAG, ...app.flags],
+    flags: [...KINGPIN_FLAGS, ...app.flags],
     commands: [HELP_COMMAND, ...app.commands],
   };
 }

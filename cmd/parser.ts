@@ -42,6 +42,28 @@ export interface CommandSyntax {
   args: ArgSpec[];
 }
 
+/**
+ * kingpin's own flags, which the parser answers itself (`--help`, and `--help-long`/`--help-man`,
+ * which kingpin hides; `--version`): help and shell completion show them before the
+ * application's.
+ */
+export const KINGPIN_FLAGS: FlagSpec[] = [
+  {
+    name: "help",
+    kind: "bool",
+    help: "Show context-sensitive help (also try --help-long and --help-man).",
+  },
+  { name: "version", kind: "bool", help: "Show application version." },
+];
+
+/** kingpin's `help [<command>...]`, the first command of every application (`help help` too). */
+export const HELP_COMMAND: CommandSyntax & { name: string; help: string } = {
+  name: "help",
+  help: "Show help.",
+  flags: [],
+  args: [{ name: "command", help: "Show help on command.", variadic: true }],
+};
+
 /** Parsed flag values: typed accessors over what the user gave or the environment supplied. */
 export class ParsedFlags {
   constructor(
