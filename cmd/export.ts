@@ -16,6 +16,33 @@ import { EXPORT_FORMATS, type ExportFormat, formatCredentials } from "./export_f
 import { printOut, stdoutWasClosed } from "./output.ts";
 import { importAtRunTime } from "../lib/lazy_import.ts";
 
+/** Flags declared alike by exec, export and login (login orders them as aws-vault does). */
+export const NO_SESSION_FLAG: FlagSpec = {
+  name: "no-session",
+  short: "n",
+  kind: "bool",
+  help: "Skip creating STS session with GetSessionToken",
+};
+export const REGION_FLAG: FlagSpec = {
+  name: "region",
+  kind: "string",
+  help: "The AWS region",
+  placeholder: "REGION",
+};
+export const MFA_TOKEN_FLAG: FlagSpec = {
+  name: "mfa-token",
+  short: "t",
+  kind: "string",
+  help: "The MFA token to use",
+  placeholder: "MFA-TOKEN",
+};
+export const USE_DEVICE_CODE_FLAG: FlagSpec = {
+  name: "use-device-code",
+  kind: "bool",
+  env: "AWS_VAULT_SSO_USE_DEVICE_CODE",
+  help: "Use the SSO device code flow instead of the browser's authorization code flow",
+};
+
 /** The flags export shares with exec (same names, shorts and help as aws-vault). */
 export const CREDENTIAL_FLAGS: FlagSpec[] = [
   {
@@ -26,25 +53,9 @@ export const CREDENTIAL_FLAGS: FlagSpec[] = [
     help: "Duration of the temporary or assume-role session. Defaults to 1h",
     placeholder: "DURATION",
   },
-  {
-    name: "no-session",
-    short: "n",
-    kind: "bool",
-    help: "Skip creating STS session with GetSessionToken",
-  },
-  {
-    name: "region",
-    kind: "string",
-    help: "The AWS region",
-    placeholder: "REGION",
-  },
-  {
-    name: "mfa-token",
-    short: "t",
-    kind: "string",
-    help: "The MFA token to use",
-    placeholder: "MFA-TOKEN",
-  },
+  NO_SESSION_FLAG,
+  REGION_FLAG,
+  MFA_TOKEN_FLAG,
 ];
 
 /** The SSO flags: after the command's own flags, where aws-vault declares `--stdout`. */
@@ -55,12 +66,7 @@ export const SSO_FLAGS: FlagSpec[] = [
     env: "AWS_VAULT_STDOUT",
     help: "Print the SSO link to the terminal without automatically opening the browser",
   },
-  {
-    name: "use-device-code",
-    kind: "bool",
-    env: "AWS_VAULT_SSO_USE_DEVICE_CODE",
-    help: "Use the SSO device code flow instead of the browser's authorization code flow",
-  },
+  USE_DEVICE_CODE_FLAG,
 ];
 
 export const flags: FlagSpec[] = [

@@ -8,7 +8,13 @@ import { UserError } from "../lib/errors.ts";
 import type { ArgSpec, FlagSpec } from "./parser.ts";
 import type { CommandContext } from "./command.ts";
 import { openCommandKeystore } from "./open_keystore.ts";
-import { baseConfigFromFlags } from "./export.ts";
+import {
+  baseConfigFromFlags,
+  MFA_TOKEN_FLAG,
+  NO_SESSION_FLAG,
+  REGION_FLAG,
+  USE_DEVICE_CODE_FLAG,
+} from "./export.ts";
 import { printOut } from "./output.ts";
 import { resolveProfileArg } from "./profile_arg.ts";
 import { loadConfigFile } from "../sts/config/config.ts";
@@ -24,12 +30,7 @@ export const flags: FlagSpec[] = [
     help: "Duration of the assume-role or federated session. Defaults to 1h",
     placeholder: "DURATION",
   },
-  {
-    name: "no-session",
-    short: "n",
-    kind: "bool",
-    help: "Skip creating STS session with GetSessionToken",
-  },
+  NO_SESSION_FLAG,
   {
     name: "auto-logout",
     short: "a",
@@ -37,25 +38,14 @@ export const flags: FlagSpec[] = [
     env: "AWS_VAULT_AUTO_LOGOUT",
     help: "Auto logout when starting a new login",
   },
-  {
-    name: "mfa-token",
-    short: "t",
-    kind: "string",
-    help: "The MFA token to use",
-    placeholder: "MFA-TOKEN",
-  },
+  MFA_TOKEN_FLAG,
   {
     name: "path",
     kind: "string",
     help: "The AWS service you would like access",
     placeholder: "PATH",
   },
-  {
-    name: "region",
-    kind: "string",
-    help: "The AWS region",
-    placeholder: "REGION",
-  },
+  REGION_FLAG,
   {
     name: "stdout",
     short: "s",
@@ -63,12 +53,7 @@ export const flags: FlagSpec[] = [
     env: "AWS_VAULT_STDOUT",
     help: "Print login URL to stdout instead of opening in default browser",
   },
-  {
-    name: "use-device-code",
-    kind: "bool",
-    env: "AWS_VAULT_SSO_USE_DEVICE_CODE",
-    help: "Use the SSO device code flow instead of the browser's authorization code flow",
-  },
+  USE_DEVICE_CODE_FLAG,
 ];
 
 export const args: ArgSpec[] = [
