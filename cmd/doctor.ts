@@ -67,7 +67,7 @@ function processEnvironment(): Record<string, string> {
 }
 
 /** One heading per group, one line per check: status, check, message and, unless ok, the fix. */
-export function renderText(report: DoctorReport): string {
+function renderText(report: DoctorReport): string {
   return report.groups.map((g) => `${heading(g)}\n${g.checks.map(line).join("")}\n`).join("");
 }
 

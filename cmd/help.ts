@@ -28,7 +28,7 @@ export interface HelpModel {
   commands: HelpCommand[];
 }
 
-export const APP_HELP =
+const APP_HELP =
   "A vault for securely storing and accessing AWS credentials in development environments.";
 
 /** Values that only this machine knows: the flag descriptions list them, as aws-vault's do. */

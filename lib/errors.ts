@@ -76,9 +76,9 @@ export function withoutDenoErrorText(message: string): string {
  */
 
 /** Longest command-line word quoted whole in a message. */
-export const MAX_QUOTED_WORD = 128;
+const MAX_QUOTED_WORD = 128;
 /** Longest message printed whole. */
-export const MAX_MESSAGE = 4096;
+const MAX_MESSAGE = 4096;
 
 const DENO_INVALID_ENV = /environment variable was not valid unicode: "(?:[^"\\]|\\.)*"/g;
 

@@ -38,7 +38,7 @@ export function fileKind(info: Deno.FileInfo): string {
 }
 
 /** True for the null device (`/dev/null`, or a node with its device number). */
-export function isNullDevice(info: Deno.FileInfo): boolean {
+function isNullDevice(info: Deno.FileInfo): boolean {
   if (!info.isCharDevice || info.rdev === null) return false;
   try {
     return Deno.statSync("/dev/null").rdev === info.rdev;
