@@ -1,12 +1,11 @@
 import { assert, assertEquals, assertRejects } from "../tests/assert.ts";
 import { runShellCommand, SHELL_OUTPUT_MAX_BYTES, ShellCommandError } from "./shell_process.ts";
+import { posixTest } from "../tests/platform.ts";
 
-const isWindows = Deno.build.os === "windows";
-
-Deno.test({
-  name: "runShellCommand: stdout is returned untrimmed; a failure says how it ended",
-  ignore: isWindows,
-  fn: async () => {
+posixTest(
+  "/bin/sh and printf",
+  "runShellCommand: stdout is returned untrimmed; a failure says how it ended",
+  async () => {
     assertEquals(await runShellCommand("printf ' a\\n'", { stdin: "null" }), " a\n");
     await assertRejects(
       () => runShellCommand("exit 3", { stdin: "null" }),
@@ -14,12 +13,12 @@ Deno.test({
       "exit status 3",
     );
   },
-});
+);
 
-Deno.test({
-  name: "runShellCommand: a helper that writes too much is stopped with a clear error",
-  ignore: isWindows,
-  fn: async () => {
+posixTest(
+  "/bin/sh and seq",
+  "runShellCommand: a helper that writes too much is stopped with a clear error",
+  async () => {
     // 6.9 MB and then it ends, so that this test stays bounded even without the limit.
     const started = performance.now();
     await assertRejects(
@@ -32,12 +31,12 @@ Deno.test({
     const out = await runShellCommand("seq 1 100000", { stdin: "null" });
     assert(out.length < SHELL_OUTPUT_MAX_BYTES && out.endsWith("100000\n"));
   },
-});
+);
 
-Deno.test({
-  name: "runShellCommand: a helper that does not finish in time is killed",
-  ignore: isWindows,
-  fn: async () => {
+posixTest(
+  "/bin/sh and sleep",
+  "runShellCommand: a helper that does not finish in time is killed",
+  async () => {
     const started = performance.now();
     await assertRejects(
       () => runShellCommand("sleep 10", { stdin: "null", timeoutMs: 300 }),
@@ -53,4 +52,4 @@ Deno.test({
     // Well below the 10 s sleeps, well above two spawns on a loaded 2-core machine.
     assert(performance.now() - started < 8_000, "the timeout did not stop the wait");
   },
-});
+);
