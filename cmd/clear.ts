@@ -30,11 +30,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     removed += await store.removeAllOidcTokens();
   } else {
     removed = await store.removeForProfile(profileName);
+    // removeKey answers false for a token that is not there: no need to list the keys first.
     const startUrl = resolvedSsoStartUrl(config, profileName);
-    if (startUrl !== "") {
-      const key = keyNames.oidcKey(startUrl);
-      if ((await keystore.keys()).includes(key) && await store.removeKey(key)) removed++;
-    }
+    if (startUrl !== "" && await store.removeKey(keyNames.oidcKey(startUrl))) removed++;
   }
   console.log(`Cleared ${removed} sessions.`);
   return 0;
