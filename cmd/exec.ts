@@ -137,7 +137,13 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   const session = await openCredentialsProvider(ctx, modes.noSession, await promptFor(modes));
   const profileName = ctx.args.profile;
-  const env = baseChildEnv(Deno.env.toObject(), profileName, session.profile.region);
+  const { region, endpointUrl, ignoreConfiguredEndpointUrls } = session.profile;
+  const env = baseChildEnv(
+    Deno.env.toObject(),
+    profileName,
+    region,
+    ignoreConfiguredEndpointUrls ? "" : endpointUrl,
+  );
   const { command, args, subshell } = childCommand(ctx.rest, (n) => env[n]);
   const showHelpMessages = helpMessagesShown(subshell);
   const hint = `Starting subshell ${command}, use \`exit\` to exit the subshell`;

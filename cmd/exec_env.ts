@@ -23,13 +23,19 @@ export const UNSET_VARIABLES = [
 
 /**
  * The child environment without credentials: `parent` minus UNSET_VARIABLES, plus
- * `AWS_VAULT=<profile>` and, when a region was resolved, `AWS_REGION` and `AWS_DEFAULT_REGION`.
+ * `AWS_VAULT=<profile>`, and, when a region was resolved, `AWS_REGION` and `AWS_DEFAULT_REGION`.
  * This is what the ECS/EC2 server modes give their child.
+ *
+ * `endpointUrl` is the profile's `endpoint_url` (empty when the profile ignores configured
+ * endpoints): the child no longer sees the profile (AWS_PROFILE is unset), so, as the ByteNess
+ * fork does since v7.8.6 (cli/exec.go createEnv), it gets the URL as `AWS_ENDPOINT_URL`, unless
+ * the parent already sets that variable, which SDKs prefer to the config anyway.
  */
 export function baseChildEnv(
   parent: Record<string, string>,
   profileName: string,
   region: string,
+  endpointUrl = "",
 ): Record<string, string> {
   const env: Record<string, string> = { ...parent };
   for (const name of UNSET_VARIABLES) delete env[name];
@@ -38,6 +44,7 @@ export function baseChildEnv(
     env.AWS_REGION = region;
     env.AWS_DEFAULT_REGION = region;
   }
+  if (endpointUrl && !env.AWS_ENDPOINT_URL) env.AWS_ENDPOINT_URL = endpointUrl;
   return env;
 }
 

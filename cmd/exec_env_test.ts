@@ -40,6 +40,14 @@ Deno.test("baseChildEnv without a resolved region leaves the region variables al
   assertEquals(env, { PATH: "/bin", AWS_DEFAULT_REGION: "x", AWS_VAULT: "p" });
 });
 
+Deno.test("baseChildEnv passes the profile's endpoint_url on unless the parent sets one", () => {
+  const url = "http://127.0.0.1:4566";
+  assertEquals(baseChildEnv({}, "p", "", url), { AWS_VAULT: "p", AWS_ENDPOINT_URL: url });
+  const parent = { AWS_ENDPOINT_URL: "http://127.0.0.1:9999" };
+  assertEquals(baseChildEnv(parent, "p", "", url).AWS_ENDPOINT_URL, "http://127.0.0.1:9999");
+  assertEquals(baseChildEnv({}, "p", "").AWS_ENDPOINT_URL, undefined);
+});
+
 Deno.test("withCredentials: master keys set no token and no expiration", () => {
   const env = withCredentials({ AWS_VAULT: "p" }, {
     accessKeyId: "AKIA1",
