@@ -17,13 +17,12 @@ export interface ProfileArgOptions {
   usableWithout?: () => boolean;
 }
 
-/** Fills `ctx.args.profile` (or leaves it "" where the command can do without) and returns it. */
+/** Fills `ctx.args.profile` (or leaves it "" where the command can do without). */
 export async function resolveProfileArg(
   ctx: CommandContext,
   opts: ProfileArgOptions,
-): Promise<string> {
+): Promise<void> {
   ctx.args.profile = await chooseProfile(ctx, opts);
-  return ctx.args.profile;
 }
 
 async function chooseProfile(ctx: CommandContext, opts: ProfileArgOptions): Promise<string> {
