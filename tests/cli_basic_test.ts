@@ -27,7 +27,7 @@ import {
   masterCredentialsItem,
   sessionItem,
 } from "../keystore/credential_items.ts";
-import { linuxTest } from "./platform.ts";
+import { linuxTest, withoutTerminal } from "./platform.ts";
 
 const PASSPHRASE = "cli-basic-test-passphrase";
 
@@ -452,36 +452,20 @@ linuxTest(
       );
       await addSession(ks, "sts.GetSessionToken", "alice", 3600);
       // setsid: no controlling terminal, so a passphrase prompt could only fail, never hang.
-      const [exe, ...pre] = cliCommand();
-      const out = await new Deno.Command("setsid", {
-        args: ["-w", exe, ...pre, "list", "--backend=file"],
-        env: { ...baseEnv(h.home), AWS_VAULT_FILE_DIR: h.keys },
-        clearEnv: true,
-        cwd: h.home,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stdout = new TextDecoder().decode(out.stdout);
-      assertEquals([out.code, new TextDecoder().decode(out.stderr)], [0, ""]);
-      assertMatch(stdout, /^alice {20}alice {20}sts\.GetSessionToken:59m5\ds {2}$/m);
+      const noTerminal = { home: h.home, wrap: withoutTerminal() };
+      const out = await runCli(["list", "--backend=file"], {
+        ...noTerminal,
+        env: { AWS_VAULT_FILE_DIR: h.keys },
+      });
+      assertEquals([out.code, out.stderr], [0, ""]);
+      assertMatch(out.stdout, /^alice {20}alice {20}sts\.GetSessionToken:59m5\ds {2}$/m);
       // The same setup does fail for a command that needs the passphrase (add encrypts).
-      const add = await new Deno.Command("setsid", {
-        args: ["-w", exe, ...pre, "add", "--env", "--backend=file", "bob"],
-        env: {
-          ...baseEnv(h.home),
-          AWS_VAULT_FILE_DIR: h.keys,
-          AWS_ACCESS_KEY_ID: "AKIAZ",
-          AWS_SECRET_ACCESS_KEY: "s",
-        },
-        clearEnv: true,
-        cwd: h.home,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const add = await runCli(["add", "--env", "--backend=file", "bob"], {
+        ...noTerminal,
+        env: { AWS_VAULT_FILE_DIR: h.keys, AWS_ACCESS_KEY_ID: "AKIAZ", AWS_SECRET_ACCESS_KEY: "s" },
+      });
       assertEquals(add.code, 1);
-      assertStringIncludes(new TextDecoder().decode(add.stderr), "AWS_VAULT_FILE_PASSPHRASE");
+      assertStringIncludes(add.stderr, "AWS_VAULT_FILE_PASSPHRASE");
     });
   },
 );

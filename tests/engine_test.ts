@@ -9,12 +9,12 @@ import {
   assertNotIncludes,
   assertStringIncludes,
 } from "./assert.ts";
-import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { runCli } from "./run_cli.ts";
 import type { FakeAws } from "./fake_aws/server.ts";
 import { type FakeAwsSetup, fakeAwsSetup, storeMasterKeys } from "./engine_fixtures.ts";
 import { formatSessionKey, parseSessionKey } from "../keystore/key_names.ts";
 import { sessionItem } from "../keystore/credential_items.ts";
-import { linuxTest, posixTest } from "./platform.ts";
+import { linuxTest, posixTest, withoutTerminal } from "./platform.ts";
 
 type Setup = FakeAwsSetup;
 
@@ -455,15 +455,12 @@ linuxTest(
     const alice = s.fake.addUser("alice", { mfa: true });
     await storeMasterKeys(s.keystore, "alice", alice.credentials());
     // setsid: a new session without a controlling terminal, as under a CI runner or an IDE.
-    const out = await new Deno.Command("setsid", {
-      args: ["-w", ...cliCommand(), "export", "alice"],
-      env: { ...baseEnv(s.home), ...s.env, PATH: "/usr/bin:/bin" },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
+    const out = await runCli(["export", "alice"], {
+      home: s.home,
+      env: { ...s.env, PATH: "/usr/bin:/bin" },
+      wrap: withoutTerminal(),
+    });
+    const stderr = out.stderr;
     assertEquals(out.code, 1, stderr);
     assertStringIncludes(
       stderr,
