@@ -9,22 +9,16 @@
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { type ShellHome, withShellHome } from "./shell_home.ts";
 import { linuxTest } from "./platform.ts";
+import { runCommand } from "./run_cli.ts";
 
 async function runShell(
   h: ShellHome,
   argv: string[],
   env: Record<string, string> = {},
 ): Promise<string> {
-  const out = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    env: { ...h.env, ...env },
-    clearEnv: true,
-    cwd: h.home,
-    stdin: "null",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals([out.code, stderr], [0, ""], argv.join(" "));
-  return new TextDecoder().decode(out.stdout);
+  const out = await runCommand(argv[0], argv.slice(1), { env: { ...h.env, ...env }, cwd: h.home });
+  assertEquals([out.code, out.stderr], [0, ""], argv.join(" "));
+  return out.stdout;
 }
 
 function calls(lines: string[][]): string {

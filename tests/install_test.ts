@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { assetName, packageRelease } from "../scripts/package_release.ts";
 import { TARGETS } from "../scripts/build.ts";
 import { linuxTest } from "./platform.ts";
+import { runCommand } from "./run_cli.ts";
 
 const INSTALL_SH = fileURLToPath(new URL("../install.sh", import.meta.url));
 const VERSION = "v7.2.0-deno.9";
@@ -64,19 +65,8 @@ async function install(
     `#!/bin/sh\ncase "$1" in -s) echo ${platform.s} ;; -m) echo ${platform.m} ;; esac\n`,
   );
   await Deno.chmod(`${bin}/uname`, 0o755);
-  const out = await new Deno.Command("sh", {
-    args: [INSTALL_SH, ...args],
-    env: {
-      PATH: `${bin}:/usr/bin:/bin`,
-      HOME: home,
-      AWS_VAULT_INSTALL_BASE_URL: release.url,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: home, AWS_VAULT_INSTALL_BASE_URL: release.url };
+  return await runCommand("sh", [INSTALL_SH, ...args], { env });
 }
 
 async function versionOf(path: string): Promise<string> {

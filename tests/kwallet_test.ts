@@ -12,6 +12,7 @@ import { ItemNotFoundError, KeystoreUnavailableError } from "../keystore/keystor
 import { type KWalletOptions, openKWalletKeystore } from "../keystore/kwallet.ts";
 import { kwalletAvailable } from "../keystore/session_bus.ts";
 import { linuxTest } from "./platform.ts";
+import { runCommand } from "./run_cli.ts";
 
 function open(kw: { env: Record<string, string> }, options: KWalletOptions = {}) {
   return openKWalletKeystore({ ...options, env: (n) => kw.env[n] });
@@ -26,16 +27,9 @@ k = dbus.Interface(bus.get_object("org.kde.kwalletd5", "/modules/kwalletd5"), "o
 h = k.open("aws-vault", dbus.Int64(0), "aws-vault")
 ${body}
 `;
-  const out = await new Deno.Command("/usr/bin/python3", {
-    args: ["-c", script],
-    env: kw.env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assertEquals(out.code, 0, dec.decode(out.stderr));
-  return dec.decode(out.stdout);
+  const out = await runCommand("/usr/bin/python3", ["-c", script], { env: kw.env });
+  assertEquals(out.code, 0, out.stderr);
+  return out.stdout;
 }
 
 runKeystoreConformance("kwallet", async () => {
