@@ -22,10 +22,9 @@ import { resolveProfile } from "../sts/config/profile_resolve.ts";
 import { emptyBaseConfig } from "../sts/config/profile_config.ts";
 import { tableRows } from "../cmd/list.ts";
 import { parseSessionKey, type SessionKey } from "../keystore/key_names.ts";
-import { pathFromFileUrl } from "../lib/file_url.ts";
+import { decodeFileName, encodeFileName } from "../keystore/file_names.ts";
+import { baseEnv, cliCommand, tempHome } from "../tests/run_cli.ts";
 
-const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
-const MAIN = `${ROOT}main.ts`;
 const PASSPHRASE = "bench";
 const START_URL = "https://example.awsapps.com/start";
 
@@ -38,22 +37,20 @@ interface Setup {
   name: string;
   home: string;
   env: Record<string, string>;
+  cleanup: () => Promise<void>;
 }
 
+/** The tests' hermetic HOME and environment (tests/run_cli.ts), with a file-backend store. */
 async function makeHome(name: string, config: string): Promise<Setup> {
-  const home = await Deno.makeTempDir({ prefix: `aws-vault-bench-${name}-` });
-  await Deno.mkdir(`${home}/.aws`);
+  const { home, cleanup } = await tempHome();
   await Deno.writeTextFile(`${home}/.aws/config`, config);
   const env = {
-    HOME: home,
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    AWS_CONFIG_FILE: `${home}/.aws/config`,
+    ...baseEnv(home),
     AWS_VAULT_BACKEND: "file",
     AWS_VAULT_FILE_DIR: `${home}/keys`,
     AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE,
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
   };
-  return { name, home, env };
+  return { name, home, env, cleanup };
 }
 
 /** Stores items by name only where list reads only names (sessions, the OIDC token). */
@@ -67,7 +64,6 @@ async function storeItems(setup: Setup, masters: string[], keyOnlyNames: string[
     }));
   }
   // `list` never decrypts: an empty file under the right name is enough and much faster to make.
-  const { encodeFileName } = await import("../keystore/file_names.ts");
   for (const key of keyOnlyNames) {
     await Deno.writeFile(
       `${setup.env.AWS_VAULT_FILE_DIR}/${encodeFileName(key)}`,
@@ -129,7 +125,7 @@ async function timeCli(
   for (let i = 0; i <= runs; i++) {
     const started = performance.now();
     const out = await new Deno.Command("/usr/bin/time", {
-      args: ["-f", "%U %S", "-o", timeFile, Deno.execPath(), "run", "-A", "--quiet", MAIN, ...args],
+      args: ["-f", "%U %S", "-o", timeFile, ...cliCommand(), ...args],
       env: setup.env,
       clearEnv: true,
       stdout: "piped",
@@ -192,7 +188,6 @@ async function main(): Promise<void> {
         await timeInProcess(() => store.keys(), runs),
       );
       const names = await Array.fromAsync(Deno.readDir(setup.env.AWS_VAULT_FILE_DIR));
-      const { decodeFileName } = await import("../keystore/file_names.ts");
       const keys = names.map((e) => decodeFileName(e.name));
       const sessions = keys.map(parseSessionKey).filter((s): s is SessionKey => s !== undefined);
       const oidc = keys.filter((k) => k.startsWith("oidc:")).map((k) => k.slice(5));
@@ -215,7 +210,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const setup of all) await Deno.remove(setup.home, { recursive: true });
+    for (const setup of all) await setup.cleanup();
   }
 }
 

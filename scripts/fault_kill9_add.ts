@@ -15,7 +15,7 @@
  */
 import { loadConfigFile } from "../sts/config/config.ts";
 import { STALE_TEMP_MS } from "../lib/atomic_file.ts";
-import { cliCommand } from "../tests/run_cli.ts";
+import { baseEnv, cliCommand, tempHome } from "../tests/run_cli.ts";
 import { openTestFileStore } from "../tests/file_store.ts";
 
 const PASSPHRASE = "kill9";
@@ -33,21 +33,17 @@ function temps(dir: string): string[] {
 
 async function main(): Promise<void> {
   const runs = arg("runs", 200);
-  const home = await Deno.makeTempDir({ prefix: "aws-vault-kill9-" });
+  const { home, cleanup } = await tempHome();
   const config = `${home}/.aws/config`;
   const keys = `${home}/keys`;
-  await Deno.mkdir(`${home}/.aws`);
   await Deno.writeTextFile(config, "# kept\n[default]\nregion = eu-west-1\n");
   const env = {
-    HOME: home,
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    AWS_CONFIG_FILE: config,
+    ...baseEnv(home),
     AWS_VAULT_BACKEND: "file",
     AWS_VAULT_FILE_DIR: keys,
     AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE,
     AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
     AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
   };
   const [exe, ...pre] = cliCommand();
   const run = (profile: string) =>
@@ -117,7 +113,7 @@ async function main(): Promise<void> {
     console.log(problems.length === 0 ? "no problem found" : problems.join("\n"));
     if (problems.length > 0 || after.length > 0) Deno.exitCode = 1;
   } finally {
-    await Deno.remove(home, { recursive: true });
+    await cleanup();
   }
 }
 
