@@ -11,6 +11,7 @@
  */
 import { startSessionBus } from "../tests/keystore_env.ts";
 import { pathFromFileUrl } from "../lib/file_url.ts";
+import { denoDir } from "../tests/run_cli.ts";
 
 const ROOT = pathFromFileUrl(new URL("..", import.meta.url));
 
@@ -29,7 +30,7 @@ async function timeCase(address: string | undefined, runs: number, probe: string
     if (address !== undefined) env.DBUS_SESSION_BUS_ADDRESS = address;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", probe],
-      env: { ...env, DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno` },
+      env: { ...env, DENO_DIR: denoDir() },
       clearEnv: true,
       stdout: "piped",
     }).output();
