@@ -256,15 +256,16 @@ export async function runApp(argv: string[]): Promise<number> {
  * `--prompt`/`AWS_VAULT_PROMPT` is checked for every command before it runs, as aws-vault's
  * Validate hook does (cli/global.go): `--prompt value must be one of ..., got '...'` is a usage
  * error; `pass` gets its removal message without `, try --help` (kingpin.Fatalf). The module is
- * loaded only when a driver is named.
+ * loaded only when a driver is named; it is in the bundle's entry half, as `AWS_VAULT_PROMPT` makes
+ * every cached `credential_process` call run this check.
  */
 async function checkPromptDriver(parsed: ParseResult): Promise<void> {
   const name = parsed.flags.string("prompt");
   if (name === "") return;
-  const drivers = await importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>(
-    "sts/mfa/prompt_drivers.ts",
-  );
-  drivers.validatePromptDriver(name);
+  const { validatePromptDriver } = await importAtRunTime<
+    typeof import("../sts/mfa/prompt_choice.ts")
+  >("sts/mfa/prompt_choice.ts");
+  validatePromptDriver(name);
 }
 
 function globalOptions(parsed: ParseResult): GlobalOptions {

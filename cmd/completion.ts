@@ -130,8 +130,8 @@ async function flagValues(flag: FlagSpec): Promise<string[]> {
         "keystore/registry.ts",
       )).availableBackendNames();
     case "prompts":
-      return (await importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>(
-        "sts/mfa/prompt_drivers.ts",
+      return (await importAtRunTime<typeof import("../sts/mfa/prompt_choice.ts")>(
+        "sts/mfa/prompt_choice.ts",
       )).availablePromptDrivers();
     case "profiles":
       return await profileNames();

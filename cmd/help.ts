@@ -43,7 +43,7 @@ export interface MachineChoices {
 export async function machineChoices(): Promise<MachineChoices> {
   const [registry, { availablePromptDrivers }] = await Promise.all([
     importAtRunTime<typeof import("../keystore/registry.ts")>("keystore/registry.ts"),
-    importAtRunTime<typeof import("../sts/mfa/prompt_drivers.ts")>("sts/mfa/prompt_drivers.ts"),
+    importAtRunTime<typeof import("../sts/mfa/prompt_choice.ts")>("sts/mfa/prompt_choice.ts"),
   ]);
   const backends = await registry.availableBackendNames();
   return {

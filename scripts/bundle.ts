@@ -39,7 +39,8 @@ export const PROGRAM_DIRS = ["cmd", "ffi", "keystore", "lib", "server", "sts"];
 
 /**
  * What a cached `export --format=json` and `export --no-session` on the file backend import at run
- * time (tests/startup_modules_test.ts lists all they load from source). These and the modules they
+ * time, with or without a prompt driver named (tests/startup_modules_test.ts lists all they load
+ * from source). These and the modules they
  * import statically are the bundle's entry; tests/build_test.ts proves that those two calls never
  * load cold.js.
  */
@@ -51,6 +52,8 @@ export const HOT_MODULES = [
   "sts/config/config.ts",
   "sts/chain.ts",
   "sts/session_cache.ts",
+  // Loaded when --prompt or AWS_VAULT_PROMPT names a driver: every command checks it.
+  "sts/mfa/prompt_choice.ts",
 ];
 
 /** Every program module by its path from the repository root, in sorted order. */

@@ -53,8 +53,8 @@ export interface CredentialsChain {
 export async function getCredentialsProvider(req: CredentialsRequest): Promise<CredentialsChain> {
   const env: Env = req.env ?? ((n) => Deno.env.get(n));
   if (req.base.mfaPromptMethod !== "") {
-    const { validatePromptDriver } = await load<typeof import("./mfa/prompt_drivers.ts")>(
-      "mfa/prompt_drivers.ts",
+    const { validatePromptDriver } = await load<typeof import("./mfa/prompt_choice.ts")>(
+      "mfa/prompt_choice.ts",
     );
     validatePromptDriver(req.base.mfaPromptMethod, env);
   }

@@ -139,6 +139,13 @@ Deno.test("the bundle's entry half alone serves export from a cached session and
     assertEquals(plain.code, 0, plain.stderr);
     assertEquals(JSON.parse(plain.stdout).AccessKeyId, user.accessKeyId);
     assertEquals(fetched(plain.stderr), hot);
+    // A named prompt driver is checked on every call (aws-vault's Validate hook), from the entry.
+    const prompted = await run(["export", "--format=json", "dev"], {
+      DENO_LOG: "debug",
+      AWS_VAULT_PROMPT: "terminal",
+    });
+    assertEquals(prompted.code, 0, prompted.stderr);
+    assertEquals(fetched(prompted.stderr), hot);
     // Modules from the cold half: help, list, a prompt driver, and an unknown backend's error.
     assert((await run(["--help"])).stderr.includes("usage: aws-vault"));
     assert((await run(["list"])).stdout.includes("sts.GetSessionToken"));

@@ -8,14 +8,16 @@ import {
 import { UsageError, UserError } from "../../lib/errors.ts";
 import { forbidMfaPrompts, getMfaToken, resetMfaState } from "./mfa.ts";
 import {
-  availablePromptDrivers,
   defaultPromptDriver,
   osascriptProgram,
-  PASS_REMOVED_MESSAGE,
   promptWithDriver,
-  validatePromptDriver,
   ykmanArgs,
 } from "./prompt_drivers.ts";
+import {
+  availablePromptDrivers,
+  PASS_REMOVED_MESSAGE,
+  validatePromptDriver,
+} from "./prompt_choice.ts";
 import { posixTest } from "../../tests/platform.ts";
 
 const SERIAL = "arn:aws:iam::111111111111:mfa/jonsmith";

@@ -7,56 +7,13 @@ import { UsageError, UserError } from "../../lib/errors.ts";
 import { promptTerminal, terminalAvailable } from "../../lib/tty.ts";
 import { findExecutable } from "../../lib/which.ts";
 import { importAtRunTime } from "../../lib/lazy_import.ts";
+import { availablePromptDrivers, type Env } from "./prompt_choice.ts";
 
-/** The drivers that run an external program, with the binary each needs. */
-const BINARY_DRIVERS: Record<string, string> = {
-  kdialog: "kdialog",
-  osascript: "osascript",
-  ykman: "ykman",
-  zenity: "zenity",
-};
-
-export const PASS_REMOVED_MESSAGE =
-  "--prompt=pass (or AWS_VAULT_PROMPT=pass) has been removed from aws-vault as using TOTPs " +
-  "without a dedicated device goes against security best practices. If you wish to continue " +
-  "using pass, add `mfa_process = pass otp <your mfa_serial>` to profiles in your " +
-  "~/.aws/config file.";
-
-type Env = (name: string) => string | undefined;
 const processEnv: Env = (name) => Deno.env.get(name);
 
 /** The message every driver shows. */
 export function mfaPromptMessage(mfaSerial: string): string {
   return `Enter MFA code for ${mfaSerial}: `;
-}
-
-/** Whether `binary` is an executable file in one of the PATH directories. */
-export function onPath(binary: string, env: Env = processEnv): boolean {
-  return findExecutable(binary, env) !== undefined;
-}
-
-/** The drivers usable on this machine, sorted alphabetically as aws-vault lists them. */
-export function availablePromptDrivers(env: Env = processEnv): string[] {
-  const names = ["terminal"];
-  for (const [driver, binary] of Object.entries(BINARY_DRIVERS)) {
-    if (onPath(binary, env)) names.push(driver);
-  }
-  if (Deno.build.os === "windows") names.push("wincredui");
-  return names.sort();
-}
-
-/**
- * Checks a `--prompt`/`AWS_VAULT_PROMPT` value ("" means auto-select). Throws a UsageError in
- * kingpin's enum wording, or a UserError with aws-vault's removal message for `pass` (printed
- * through kingpin.Fatalf, so without `, try --help`).
- */
-export function validatePromptDriver(name: string, env: Env = processEnv): void {
-  if (name === "") return;
-  if (name === "pass") throw new UserError(PASS_REMOVED_MESSAGE);
-  const available = availablePromptDrivers(env);
-  if (!available.includes(name)) {
-    throw new UsageError(`--prompt value must be one of ${available.join(",")}, got '${name}'`);
-  }
 }
 
 export interface AutoSelectOptions {
