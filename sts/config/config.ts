@@ -55,11 +55,26 @@ export const PROFILE_KEYS = [
 export function configFilePath(
   env: (name: string) => string | undefined = (n) => Deno.env.get(n),
 ): string {
-  const explicit = env("AWS_CONFIG_FILE");
+  return awsFilePath("AWS_CONFIG_FILE", "config", env);
+}
+
+/** `$AWS_SHARED_CREDENTIALS_FILE`, else `<home>/.aws/credentials`, found as the config is. */
+export function credentialsFilePath(
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): string {
+  return awsFilePath("AWS_SHARED_CREDENTIALS_FILE", "credentials", env);
+}
+
+function awsFilePath(
+  variable: string,
+  name: string,
+  env: (name: string) => string | undefined,
+): string {
+  const explicit = env(variable);
   if (explicit) {
     return /^~[\\/]/.test(explicit) ? homeDir(env) + explicit.slice(1) : explicit;
   }
-  return `${homeDir(env)}/.aws/config`;
+  return `${homeDir(env)}/.aws/${name}`;
 }
 
 function homeDir(env: (name: string) => string | undefined): string {

@@ -1,6 +1,11 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/assert.ts";
 import { UserError } from "../../lib/errors.ts";
-import { addProfileSection, configFilePath, loadConfigFile } from "./config.ts";
+import {
+  addProfileSection,
+  configFilePath,
+  credentialsFilePath,
+  loadConfigFile,
+} from "./config.ts";
 import { assertMode, posixTest } from "../../tests/platform.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -24,6 +29,14 @@ Deno.test("configFilePath: AWS_CONFIG_FILE, ~ expansion, else ~/.aws/config", ()
   assertEquals(configFilePath(env({ HOME: "/h", AWS_CONFIG_FILE: "~/cfg" })), "/h/cfg");
   assertEquals(configFilePath(env({ HOME: "/h" })), "/h/.aws/config");
   assertEquals(configFilePath(env({ HOME: "/h", AWS_CONFIG_FILE: "" })), "/h/.aws/config");
+});
+
+Deno.test("credentialsFilePath: AWS_SHARED_CREDENTIALS_FILE, ~ expansion, else ~/.aws/credentials", () => {
+  const env = (vars: Record<string, string>) => (n: string) => vars[n];
+  const v = "AWS_SHARED_CREDENTIALS_FILE";
+  assertEquals(credentialsFilePath(env({ HOME: "/h", [v]: "/x/creds" })), "/x/creds");
+  assertEquals(credentialsFilePath(env({ HOME: "/h", [v]: "~/creds" })), "/h/creds");
+  assertEquals(credentialsFilePath(env({ HOME: "/h" })), "/h/.aws/credentials");
 });
 
 Deno.test("loadConfigFile: creates a missing directory (0700, one level) and an empty file", async () => {

@@ -4,7 +4,12 @@
  * credentials file. Reading only: a missing file is reported, never created (the other commands
  * create it, as aws-vault does).
  */
-import { AwsConfigFile, CONFIG_MAX_BYTES, configFilePath } from "../config/config.ts";
+import {
+  AwsConfigFile,
+  CONFIG_MAX_BYTES,
+  configFilePath,
+  credentialsFilePath,
+} from "../config/config.ts";
 import { readRegularFileSync } from "../../lib/regular_file.ts";
 import { type IniDocument, IniSyntaxError, parseIni } from "../config/ini.ts";
 import { type Check, fail, ok, warn } from "./report.ts";
@@ -133,11 +138,7 @@ export interface CredentialsFile {
  * missing or unreadable file counts as empty (the SDKs then skip it too).
  */
 export function readCredentialsFile(env: Env): CredentialsFile {
-  const explicit = env("AWS_SHARED_CREDENTIALS_FILE");
-  const home = env("HOME") || env("USERPROFILE") || "";
-  const path = explicit
-    ? (/^~[\\/]/.test(explicit) ? home + explicit.slice(1) : explicit)
-    : `${home}/.aws/credentials`;
+  const path = credentialsFilePath(env);
   const staticKeys = new Map<string, number>();
   try {
     const doc = parseIni(readBoundedText(path));
