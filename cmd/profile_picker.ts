@@ -90,7 +90,7 @@ export function render(names: string[], state: PickerState): string[] {
 /** Runs the picker on the terminal and returns the chosen profile name. */
 export async function pickProfile(names: string[]): Promise<string> {
   if (names.length === 0) {
-    throw new UserError("unable to select a 'profile': the AWS config has no profiles");
+    throw new UserError("unable to select a 'profile'. Try --help: the AWS config has no profiles");
   }
   const out = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text));
   let state: PickerState = { filter: "", cursor: 0 };
@@ -127,5 +127,5 @@ export async function pickProfile(names: string[]): Promise<string> {
 function cancelled(draw: (lines: string[]) => void): never {
   draw([`? ${PICKER_TITLE}`]);
   Deno.stderr.writeSync(new TextEncoder().encode("\r\n"));
-  throw new UserError("unable to select a 'profile': the profile picker was cancelled");
+  throw new UserError("unable to select a 'profile'. Try --help: the profile picker was cancelled");
 }
