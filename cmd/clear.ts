@@ -11,7 +11,6 @@ import { openCommandKeystore } from "./open_keystore.ts";
 import * as configModule from "../sts/config/config.ts";
 import { resolvedSsoStartUrl } from "../sts/config/profile_resolve.ts";
 import { SessionStore } from "../sts/session_cache.ts";
-import * as keyNames from "../keystore/key_names.ts";
 
 export const flags: FlagSpec[] = [];
 
@@ -30,9 +29,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     removed += await store.removeAllOidcTokens();
   } else {
     removed = await store.removeForProfile(profileName);
-    // removeKey answers false for a token that is not there: no need to list the keys first.
     const startUrl = resolvedSsoStartUrl(config, profileName);
-    if (startUrl !== "" && await store.removeKey(keyNames.oidcKey(startUrl))) removed++;
+    if (startUrl !== "" && await store.removeOidcToken(startUrl)) removed++;
   }
   console.log(`Cleared ${removed} sessions.`);
   return 0;

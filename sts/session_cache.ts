@@ -18,6 +18,7 @@ import {
   formatSessionKey,
   isLegacySessionKey,
   isOidcKey,
+  oidcKey,
   parseSessionKey,
   type SessionKey,
   sessionKeyPrefix,
@@ -158,6 +159,11 @@ export class SessionStore {
       if (isOidcKey(key) && await this.removeKey(key)) n++;
     }
     return n;
+  }
+
+  /** Removes the OIDC token of `startUrl`; false if there was none. */
+  async removeOidcToken(startUrl: string): Promise<boolean> {
+    return await this.removeKey(oidcKey(startUrl));
   }
 
   /** Removes one key; false if it was already gone (another process may have removed it). */
