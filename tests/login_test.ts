@@ -16,6 +16,7 @@ import { fileBackendEnv, homeKeystore, storeMasterKeys } from "./engine_fixtures
 import { browserCommand } from "../lib/browser.ts";
 import { ALLOW_ALL_POLICY, queryEscape } from "../sts/console_login.ts";
 import { linuxTest } from "./platform.ts";
+import { fakeOpener } from "./fake_opener.ts";
 
 interface SigninSession {
   sessionId: string;
@@ -321,17 +322,6 @@ Deno.test("login: the chain's errors name the profile", async () => {
   assertEquals(r.stderr, "aws-vault: error: login: profile empty: credentials missing\n");
 });
 
-/** A directory whose browser opener records its argv in `<dir>/argv` and exits with `code`. */
-async function fakeOpener(code: number): Promise<{ dir: string; argvFile: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "aws-vault-opener-" });
-  const argvFile = `${dir}/argv`;
-  const script = `#!/bin/sh\nprintf '%s\\n' "$#" "$@" > '${argvFile}'\nexit ${code}\n`;
-  const opener = `${dir}/${browserCommand("x").command}`;
-  await Deno.writeTextFile(opener, script);
-  await Deno.chmod(opener, 0o755);
-  return { dir, argvFile };
-}
-
 linuxTest(
   "xdg-open",
   "login without --stdout opens the URL (single argv element) and prints nothing",
@@ -370,8 +360,8 @@ linuxTest(
       );
       assertNotIncludes(bad.stderr, alice.secretAccessKey);
     } finally {
-      await Deno.remove(ok.dir, { recursive: true });
-      await Deno.remove(failing.dir, { recursive: true });
+      await ok.cleanup();
+      await failing.cleanup();
     }
   },
 );

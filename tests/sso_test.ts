@@ -11,6 +11,7 @@ import { type FakeAwsSetup, fakeAwsSetup } from "./engine_fixtures.ts";
 import { oidcKey, parseSessionKey, sessionKeyPrefix } from "../keystore/key_names.ts";
 import { oidcTokenItem } from "../keystore/oidc_token_item.ts";
 import { linuxTest } from "./platform.ts";
+import { fakeOpener } from "./fake_opener.ts";
 
 const START_URL = "https://corp.awsapps.com/start";
 const AWS_CLI = "/usr/bin/aws";
@@ -177,13 +178,8 @@ linuxTest(
   async () => {
     await using s = await setup();
     s.fake.sso.autoApproveAfterPolls = 1;
-    const bin = await Deno.makeTempDir({ prefix: "sso-opener-" });
+    const opener = await fakeOpener();
     try {
-      await Deno.writeTextFile(
-        `${bin}/xdg-open`,
-        `#!/bin/sh\nprintf '%s\\n' "$#" "$@" > "${bin}/argv"\n`,
-      );
-      await Deno.chmod(`${bin}/xdg-open`, 0o755);
       const r = await runCli(
         [
           "exec",
@@ -195,12 +191,12 @@ linuxTest(
           "--endpoint-url",
           s.fake.url,
         ],
-        { home: s.home, env: { ...s.env, PATH: `${bin}:${Deno.env.get("PATH")}` } },
+        { home: s.home, env: { ...s.env, PATH: `${opener.dir}:${Deno.env.get("PATH")}` } },
       );
       assertEquals(r.code, 0, r.stderr);
       const url = lastDeviceUrl(s.fake);
       assertEquals(r.stderr, `${BROWSER_PROMPT}${url}\n`);
-      assertEquals(await Deno.readTextFile(`${bin}/argv`), `1\n${url}\n`);
+      assertEquals(await Deno.readTextFile(opener.argvFile), `1\n${url}\n`);
       assertMatch(JSON.parse(r.stdout).Arn, /:assumed-role\/AWSReservedSSO_Admin_[0-9a-f]+\//);
       const call = s.fake.callsTo("GetCallerIdentity")[0];
       assertEquals(call.status, 200);
@@ -217,7 +213,7 @@ linuxTest(
         true,
       );
     } finally {
-      await Deno.remove(bin, { recursive: true });
+      await opener.cleanup();
     }
   },
 );
