@@ -33,7 +33,7 @@ import {
 } from "../keystore/keystore.ts";
 import { openSecretServiceKeystore } from "../keystore/secret_service.ts";
 import { linuxTest } from "./platform.ts";
-import { runCommand } from "./run_cli.ts";
+import { baseEnv, runCommand } from "./run_cli.ts";
 
 const SECRET_SERVICE_MODULE = new URL("../keystore/secret_service.ts", import.meta.url).href;
 const encoder = new TextEncoder();
@@ -324,12 +324,7 @@ async function probeInChild(childEnv: Record<string, string>, callMs: number) {
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--ext=ts", code],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: env.env.HOME,
-      NO_COLOR: "1",
-      ...childEnv,
-    },
+    env: { ...baseEnv(env.env.HOME), ...childEnv },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

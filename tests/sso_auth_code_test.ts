@@ -6,7 +6,7 @@
  * processes, and the AWS CLI's `~/.aws/sso/cache` read and kept in sync.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { runCli } from "./run_cli.ts";
+import { baseEnv, runCli } from "./run_cli.ts";
 import type { FakeAws } from "./fake_aws/server.ts";
 import { type FakeAwsSetup, fakeAwsSetup } from "./engine_fixtures.ts";
 import { oidcKey } from "../keystore/key_names.ts";
@@ -375,10 +375,8 @@ linuxTest(
       cwd: sdkDir,
       clearEnv: true,
       env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: s.home,
+        ...baseEnv(s.home),
         AWS_CONFIG_FILE: s.env.AWS_CONFIG_FILE,
-        AWS_SHARED_CREDENTIALS_FILE: `${s.home}/.aws/credentials-unused`,
         AWS_ENDPOINT_URL_SSO: s.fake.url,
       },
       stdout: "piped",
