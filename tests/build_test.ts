@@ -28,7 +28,7 @@ function programModules(): string[] {
 }
 
 /** Paths from deno compile's "Embedded Files" tree (`├─┬ cmd (61KB)`, `│ ├── app.ts (18KB)`). */
-export function embeddedPaths(report: string): string[] {
+function embeddedPaths(report: string): string[] {
   const paths: string[] = [];
   const stack: string[] = [];
   for (const line of report.split("\n")) {

@@ -11,8 +11,6 @@ import {
 } from "./assert.ts";
 import { execUntilSigterm, runCli } from "./run_cli.ts";
 import { fixtureHome } from "./fixture_home.ts";
-
-export { fixtureHome };
 import { startFakeAws } from "./fake_aws/server.ts";
 import { fakeAwsHome } from "./fake_aws/home.ts";
 import { ON_WINDOWS, posixTest } from "./platform.ts";

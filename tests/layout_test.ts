@@ -56,7 +56,7 @@ function programModules(): string[] {
 }
 
 /** The repository paths a module imports by relative specifier. */
-export function relativeImports(path: string): string[] {
+function relativeImports(path: string): string[] {
   const text = Deno.readTextFileSync(`${ROOT}${path}`);
   const specs = [
     ...text.matchAll(/\bfrom\s+"(\.{1,2}\/[^"]+)"/g),
