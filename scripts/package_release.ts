@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The os and arch words of an asset name, as aws-vault names its own downloads. */
-export function assetPlatform(target: string): { os: string; arch: string } {
+function assetPlatform(target: string): { os: string; arch: string } {
   const arch = target.startsWith("x86_64") ? "amd64" : target.startsWith("aarch64") ? "arm64" : "";
   const os = target.includes("linux")
     ? "linux"

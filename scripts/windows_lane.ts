@@ -47,7 +47,7 @@ async function run(cmd: string, args: string[], opts: Deno.CommandOptions = {}):
 }
 
 /** The index of the only occurrence of `needle` in `hay`; fails loudly on none or several. */
-export function onlyOccurrence(hay: Uint8Array, needle: Uint8Array): number {
+function onlyOccurrence(hay: Uint8Array, needle: Uint8Array): number {
   const found: number[] = [];
   const first = needle[0];
   for (let i = hay.indexOf(first); i >= 0 && i <= hay.length - needle.length;) {

@@ -154,9 +154,9 @@ async function profileCache(opts: ServerExecOptions): Promise<CredentialCache> {
 }
 
 /** Role caches kept for `/role-arn/<arn>`; the least recently used goes beyond this. */
-export const MAX_ROLE_CACHES = 64;
+const MAX_ROLE_CACHES = 64;
 /** How long a failed `/role-arn/<arn>` is answered from memory before STS is asked again. */
-export const ROLE_FAILURE_TTL_MS = 30_000;
+const ROLE_FAILURE_TTL_MS = 30_000;
 /**
  * What AssumeRole can accept as a role ARN (IAM ARN format; partition names like aws-us-gov):
  * anything else is refused without an STS call.

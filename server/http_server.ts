@@ -46,7 +46,7 @@ export interface ServerRequest {
 /** The request parts the credential handlers read; a standard `Request` has them too. */
 export type RequestHead = Pick<ServerRequest, "method" | "url" | "headers">;
 
-export type Handler = (req: ServerRequest, info: RequestInfo) => Response | Promise<Response>;
+type Handler = (req: ServerRequest, info: RequestInfo) => Response | Promise<Response>;
 
 export interface HttpServerOptions {
   hostname: string;
@@ -69,11 +69,11 @@ export interface HttpServer {
 }
 
 /** SDKs use one or two connections; a cap well under common descriptor limits (macOS: 256). */
-export const DEFAULT_MAX_CONNECTIONS = 128;
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
-export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_HEAD_BYTES = 16 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 128;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_HEAD_BYTES = 16 * 1024;
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_HEADERS = 100;
 /** Descriptors left for outgoing calls when the cap is lowered after EMFILE. */

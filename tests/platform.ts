@@ -52,7 +52,7 @@ export async function assertMode(path: string, mode: number, message?: string): 
 }
 
 /** Under Wine (the Windows lane): Wine passes its own variables to the programs it runs. */
-export const UNDER_WINE = ON_WINDOWS && Deno.env.get("WINELOADER") !== undefined;
+const UNDER_WINE = ON_WINDOWS && Deno.env.get("WINELOADER") !== undefined;
 
 /**
  * Registers a test that holds for a native runtime only (a time budget, say): ignored under Wine,

@@ -5,7 +5,7 @@
 import { assertEquals } from "./assert.ts";
 import { baseEnv, cliCommand, runCli, tempHome } from "./run_cli.ts";
 
-export const SHELL_TEST_CONFIG = `[default]
+const SHELL_TEST_CONFIG = `[default]
 region = us-east-1
 
 [profile prod]
