@@ -15,6 +15,7 @@
  */
 import { openKeyctlKeystoreIn } from "../keystore/keyctl.ts";
 import type { Keystore } from "../keystore/keystore.ts";
+import { runCommand } from "./run_cli.ts";
 
 export interface KeyctlSandbox {
   name: string;
@@ -26,20 +27,15 @@ export interface KeyctlSandbox {
   env: Record<string, string>;
   /** `<sandbox>/aws-vault`, opened in this process (created when missing). */
   open(): Keystore;
-  /** Runs the real `keyctl` with `args`; throws on failure. */
-  keyctl(args: string[]): Promise<string>;
+  /** Runs the real `keyctl` with `args` (and `stdin`); throws on failure. */
+  keyctl(args: string[], stdin?: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
-const decoder = new TextDecoder();
-
-export async function keyctl(args: string[]): Promise<string> {
-  const out = await new Deno.Command("keyctl", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(`keyctl ${args.join(" ")} failed: ${decoder.decode(out.stderr).trim()}`);
-  }
-  return decoder.decode(out.stdout);
+export async function keyctl(args: string[], stdin?: string): Promise<string> {
+  const out = await runCommand("keyctl", args, { env: Deno.env.toObject(), stdin });
+  if (out.code !== 0) throw new Error(`keyctl ${args.join(" ")} failed: ${out.stderr.trim()}`);
+  return out.stdout;
 }
 
 export async function createKeyctlSandbox(): Promise<KeyctlSandbox> {

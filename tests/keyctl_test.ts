@@ -13,8 +13,6 @@ import { openKeyctlKeystore, parseDescription, parseKeyringPayload } from "../ke
 import { linuxTest } from "./platform.ts";
 import { keystoreOptions } from "./file_store.ts";
 
-const encoder = new TextEncoder();
-
 runKeystoreConformance("keyctl", async () => {
   const sandbox = await createKeyctlSandbox();
   try {
@@ -76,15 +74,7 @@ linuxTest(
           sessionToken: "",
         }).data,
       );
-      const padd = await new Deno.Command("keyctl", {
-        args: ["padd", "user", "other", ring],
-        stdin: "piped",
-        stdout: "null",
-      }).spawn();
-      const w = padd.stdin.getWriter();
-      await w.write(encoder.encode(data));
-      await w.close();
-      assert((await padd.status).success);
+      await keyctl(["padd", "user", "other", ring], data);
       const exp = await runCli(["export", "--no-session", "--format=json", "other"], {
         home,
         wrap: sandbox.wrap,
