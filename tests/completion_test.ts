@@ -4,7 +4,14 @@
  * reads the config only when a profile is being completed.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, type CliResult, runCli, withTempHome } from "./run_cli.ts";
+import {
+  baseEnv,
+  cliCommand,
+  type CliResult,
+  runCli,
+  runCommand,
+  withTempHome,
+} from "./run_cli.ts";
 import { COMMANDS, GLOBAL_FLAGS } from "../cmd/app.ts";
 import type { FlagSpec } from "../cmd/parser.ts";
 import { flags as execFlags } from "../cmd/exec.ts";
@@ -185,14 +192,8 @@ Deno.test("completion: the config is read only when a profile is completed", asy
     // completion prints nothing at all when anything fails.
     const [exe, run, ...rest] = cliCommand();
     const denied = async (words: string[]) => {
-      const out = await new Deno.Command(exe, {
-        args: [run, `--deny-read=${home}/.aws`, ...rest, "--completion-bash", ...words],
-        env: baseEnv(home),
-        clearEnv: true,
-        cwd: home,
-        stdin: "null",
-      }).output();
-      return new TextDecoder().decode(out.stdout);
+      const args = [run, `--deny-read=${home}/.aws`, ...rest, "--completion-bash", ...words];
+      return (await runCommand(exe, args, { env: baseEnv(home), cwd: home })).stdout;
     };
     const cases = [["ex"], ["exec", "--"], ["--backend", ""], ["export", "--format", ""]];
     const [free, allowed] = await Promise.all([

@@ -9,6 +9,7 @@ import { assertEquals } from "./assert.ts";
 import { AwsConfigFile } from "../sts/config/config.ts";
 import { parseIni } from "../sts/config/ini.ts";
 import { linuxTest } from "./platform.ts";
+import { runCommand } from "./run_cli.ts";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -186,16 +187,10 @@ for path in sys.argv[1:]:
     out.append({"profiles": profiles, "sso_sessions": sso, "other": m})
 print(json.dumps(out))
 `;
-  const out = await new Deno.Command(PYTHON, {
-    args: ["-c", script, ...paths],
-    env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) throw new Error(`${PYTHON} with botocore failed: ${stderr}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  const env = { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" };
+  const out = await runCommand(PYTHON, ["-c", script, ...paths], { env });
+  if (out.code !== 0) throw new Error(`${PYTHON} with botocore failed: ${out.stderr}`);
+  return JSON.parse(out.stdout);
 }
 
 /** Our reading in botocore's shape: what profile resolution sees for each name. */
