@@ -4,7 +4,7 @@
  * Everything runs in a temporary HOME with a cleared environment.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, runCli, runCommand } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli, runCommand, shellLine } from "./run_cli.ts";
 import { type FakeAws, type FakeUserHandle, startFakeAws } from "./fake_aws/server.ts";
 import { type FakeAwsHome, fakeAwsHome } from "./fake_aws/home.ts";
 import { linuxTest } from "./platform.ts";
@@ -15,11 +15,6 @@ const AWS_CLI = "/usr/bin/aws";
 async function setup(fake: FakeAws, user: FakeUserHandle, config: string): Promise<FakeAwsHome> {
   const h = await fakeAwsHome(fake, user, "dev", config);
   return { ...h, env: { ...h.env, AWS_PAGER: "", LANG: "C.UTF-8" } };
-}
-
-/** `"a b"` -> `"a b"` with shell quoting, as botocore splits credential_process with shlex. */
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
 
 function runAws(args: string[], s: FakeAwsHome) {
@@ -60,7 +55,7 @@ linuxTest(
     await using fake = await startFakeAws();
     const user = fake.addUser("dev");
     const process = (extra: string[]) =>
-      [...cliCommand(), "export", ...extra, "--format=json", "dev"].map(shellQuote).join(" ");
+      shellLine([...cliCommand(), "export", ...extra, "--format=json", "dev"]);
     const s = await setup(
       fake,
       user,
@@ -104,7 +99,7 @@ linuxTest(
   async () => {
     await using fake = await startFakeAws();
     const user = fake.addUser("dev");
-    const process = [...cliCommand(), "export", "--format=json", "nope"].map(shellQuote).join(" ");
+    const process = shellLine([...cliCommand(), "export", "--format=json", "nope"]);
     const s = await setup(
       fake,
       user,

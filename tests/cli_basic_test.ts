@@ -16,6 +16,7 @@ import {
   type CliResult,
   type FileStoreHome,
   runCli,
+  shellLine,
   withFileStoreHome,
 } from "./run_cli.ts";
 import { VERSION } from "../cmd/app.ts";
@@ -476,7 +477,7 @@ async function runOnTerminal(
   args: string[],
   dialogue: { prompt: string; answer: string }[],
 ): Promise<{ code: number; output: string; afterPrompts: string }> {
-  const command = [...cliCommand(), "--backend=file", ...args].map(shellQuote).join(" ");
+  const command = shellLine([...cliCommand(), "--backend=file", ...args]);
   const child = new Deno.Command("script", {
     args: ["-qec", command, "/dev/null"],
     env: { ...baseEnv(h.home), ...h.env },
@@ -516,10 +517,6 @@ async function runOnTerminal(
   }
   const status = await child.status;
   return { code: status.code, output, afterPrompts: output.slice(seen) };
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 linuxTest(

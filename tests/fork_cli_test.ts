@@ -4,7 +4,7 @@
  * profile picker in a real terminal (tmux), with its unit-level key handling.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { baseEnv, cliCommand, runCli } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli, shellLine } from "./run_cli.ts";
 import { fakeAwsSetup, storeMasterKeys } from "./engine_fixtures.ts";
 import type { FakeUserHandle } from "./fake_aws/server.ts";
 import { applyKey, decodeKeys, type PickerState, render } from "../cmd/profile_picker.ts";
@@ -190,10 +190,6 @@ class Tmux {
   }
 }
 
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'"'"'`)}'`;
-}
-
 linuxTest(
   "tmux",
   "picker in a real terminal: type to filter, move, Enter runs exec for that profile; Esc aborts",
@@ -202,7 +198,7 @@ linuxTest(
     await using _ = s;
     // tmux runs the command through $SHELL, so the child's SHELL is set inside the command.
     const env = { ...baseEnv(s.home), ...s.env, SHELL: "/bin/sh", TERM: "xterm" };
-    const cli = `SHELL=${shellQuote(shell)} ${cliCommand().map(shellQuote).join(" ")}`;
+    const cli = `SHELL=${shellLine([shell])} ${shellLine(cliCommand())}`;
     {
       await using tmux = new Tmux(env);
       await tmux.start(`${cli} exec --no-session; echo "exit=$?"; sleep 30`);

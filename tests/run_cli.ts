@@ -82,6 +82,15 @@ export function windowsSystemEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * `argv` as one POSIX shell command line: words with only safe characters as they are, others in
+ * single quotes. botocore splits a credential_process line with shlex, which reads it the same way.
+ */
+export function shellLine(argv: string[]): string {
+  return argv.map((w) => /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'"'"'`)}'`)
+    .join(" ");
+}
+
 /** The argv that runs our CLI from source; what a credential_process line would contain. */
 export function cliCommand(entry = MAIN_TS): string[] {
   return [Deno.execPath(), "run", "-A", "--quiet", entry];

@@ -3,7 +3,7 @@
  * and `aws-vault` on PATH running our main.ts from source.
  */
 import { assertEquals } from "./assert.ts";
-import { baseEnv, cliCommand, runCli, tempHome } from "./run_cli.ts";
+import { baseEnv, cliCommand, runCli, shellLine, tempHome } from "./run_cli.ts";
 
 const SHELL_TEST_CONFIG = `[default]
 region = us-east-1
@@ -30,7 +30,7 @@ export async function shellHome(): Promise<ShellHome> {
   const { home, cleanup } = await tempHome();
   await Deno.mkdir(`${home}/bin`);
   await Deno.writeTextFile(`${home}/.aws/config`, SHELL_TEST_CONFIG);
-  const quoted = cliCommand().map((a) => `'${a}'`).join(" ");
+  const quoted = shellLine(cliCommand());
   await Deno.writeTextFile(`${home}/bin/aws-vault`, `#!/bin/sh\nexec ${quoted} "$@"\n`, {
     mode: 0o755,
   });

@@ -7,7 +7,7 @@
  * test is listed as ignored.
  */
 import { assertEquals, assertNotIncludes, assertStringIncludes } from "./assert.ts";
-import { MAIN_TS, tempHome } from "./run_cli.ts";
+import { MAIN_TS, shellLine, tempHome } from "./run_cli.ts";
 import { DENO_EXE, wineEnv, winePath } from "../scripts/wine.ts";
 import { openTestFileStore } from "./file_store.ts";
 import { masterCredentialsItem } from "../keystore/credential_items.ts";
@@ -17,10 +17,6 @@ const ACTIVE = Deno.env.get("AWS_VAULT_WINE_LANE") === "1" && Deno.build.os === 
 const KEY_ID = "AKIAWINECONSOLE00001";
 const SECRET = "WineConsoleSecret/0123456789abcdefXYZ";
 const PASSPHRASE = "wine console passphrase";
-
-function shellQuote(args: string[]): string {
-  return args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
-}
 
 /**
  * Runs `command` on a pseudo-terminal; types each answer (Enter is `\r`, Ctrl-C `\x03`) once its
@@ -35,7 +31,7 @@ async function onTerminal(
   const child = new Deno.Command("script", {
     // A Ctrl-C typed on the terminal also reaches the shell around the command, which must survive
     // it to report the command's exit code.
-    args: ["-qec", `trap : INT; ${shellQuote(command)}; echo "exit=$?"`, "/dev/null"],
+    args: ["-qec", `trap : INT; ${shellLine(command)}; echo "exit=$?"`, "/dev/null"],
     env,
     clearEnv: true,
     stdin: "piped",
