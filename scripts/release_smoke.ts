@@ -16,6 +16,7 @@
  */
 import { startFakeAws } from "../tests/fake_aws/server.ts";
 import { baseEnv, type CliResult, runCommand } from "../tests/run_cli.ts";
+import { findExecutable } from "../lib/which.ts";
 
 const OS = Deno.build.os;
 
@@ -128,7 +129,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     if (!opts.skipNativeKeystore) await nativeKeystore(s, keys);
 
     await s.check("credential_process for the AWS CLI", async () => {
-      const aws = await which("aws");
+      const aws = await findExecutable("aws");
       const store = { ...fileStore, AWS_ENDPOINT_URL: fake.url, AWS_PAGER: "" };
       if (!aws) {
         const r = await s.run(["export", "--no-session", "--format=json", "smoke"], store);
@@ -173,14 +174,8 @@ async function nativeKeystore(s: Smoke, keys: Record<string, string>): Promise<v
     // A keychain of our own with a known password, so that no dialog can ask for one. `security`
     // runs with the binary's environment so that both resolve the relative name alike.
     const security = async (...args: string[]) => {
-      const r = await new Deno.Command("security", {
-        args,
-        env: s.env,
-        clearEnv: true,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      if (!r.success) throw new Error(`security ${args[0]}: ${new TextDecoder().decode(r.stderr)}`);
+      const r = await runCommand("security", args, { env: s.env });
+      if (r.code !== 0) throw new Error(`security ${args[0]}: ${r.stderr}`);
     };
     await security("create-keychain", "-p", "smoke", "aws-vault-smoke.keychain");
     await security("unlock-keychain", "-p", "smoke", "aws-vault-smoke.keychain");
@@ -204,11 +199,6 @@ async function nativeKeystore(s: Smoke, keys: Record<string, string>): Promise<v
   } finally {
     await cleanup();
   }
-}
-
-async function which(cmd: string): Promise<string | undefined> {
-  const { findExecutable } = await import("../lib/which.ts");
-  return findExecutable(cmd);
 }
 
 function median(xs: number[]): number {
