@@ -13,10 +13,7 @@
  * place the version is written.
  */
 import { VERSION } from "../cmd/app.ts";
-import { TARGETS } from "./build.ts";
-import { fileURLToPath } from "node:url";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+import { ROOT, TARGETS } from "./build.ts";
 
 /** The os and arch words of an asset name, as aws-vault names its own downloads. */
 function assetPlatform(target: string): { os: string; arch: string } {
