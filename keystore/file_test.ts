@@ -14,7 +14,8 @@ import { expandTilde, openFileKeystore } from "./file.ts";
 import { encodeFileName } from "./file_names.ts";
 import { encodeItemJson } from "./item_json.ts";
 import { encryptJwe } from "./jwe.ts";
-import { type Item, ItemNotFoundError, type Keystore, type KeystoreOptions } from "./keystore.ts";
+import { type Item, ItemNotFoundError, type Keystore } from "./keystore.ts";
+import { keystoreOptions } from "../tests/file_store.ts";
 import { assertMode, linuxTest } from "../tests/platform.ts";
 
 const PASSPHRASE = "test-passphrase";
@@ -23,19 +24,8 @@ const dec = new TextDecoder();
 const FILE_TS = new URL("./file.ts", import.meta.url).href;
 const LOG_TS = new URL("../lib/log.ts", import.meta.url).href;
 
-function options(fileDir: string): KeystoreOptions {
-  return {
-    keychainName: "aws-vault",
-    secretServiceCollection: "awsvault",
-    passDir: "",
-    passCmd: "",
-    passPrefix: "",
-    fileDir,
-  };
-}
-
 function open(fileDir: string, passphrase: string | undefined = PASSPHRASE): Promise<Keystore> {
-  return openFileKeystore(options(fileDir), {
+  return openFileKeystore(keystoreOptions({ fileDir }), {
     env: (name) => name === "AWS_VAULT_FILE_PASSPHRASE" ? passphrase : undefined,
   });
 }
@@ -213,7 +203,7 @@ Deno.test("directory errors match aws-vault's messages; ~/ expands with HOME", a
       Error,
       `${tmp}/plain is a file, not a directory`,
     );
-    const ks = await openFileKeystore(options("~/.awsvault/keys/"), {
+    const ks = await openFileKeystore(keystoreOptions({ fileDir: "~/.awsvault/keys/" }), {
       env: (n) =>
         ({ HOME: tmp, AWS_VAULT_FILE_PASSPHRASE: PASSPHRASE } as Record<string, string>)[n],
     });
