@@ -75,6 +75,13 @@ async function main(): Promise<void> {
       { name: "main.ts --version", args: ["run", "-A", "--quiet", MAIN, "--version"] },
       ...exportCases("main.ts", MAIN),
       ...exportCases("bundle", bundled),
+      // A named prompt driver is checked on every call (aws-vault's Validate hook).
+      {
+        name: "export --format=json, cached session, AWS_VAULT_PROMPT=terminal (bundle)",
+        args: ["run", "-A", "--quiet", bundled, "export", "--format=json", "bench"],
+        env: { ...storeEnv, AWS_VAULT_PROMPT: "terminal" },
+        expectKey: "ASIA",
+      },
       // Last: it reads the session the cached cases' warm-up stored.
       {
         name: "floor: a cached export in one module (scripts/startup_floor.ts)",
